@@ -1,0 +1,210 @@
+// The modern LSTM cell with forget gate, PyTorch nn.LSTM conventions (gate order i, f, g, o).
+// Forward, backward and forward-mode tangents of one step, written out side by side. The shared
+// input projection, bulk weight gradients and detach draws live in RecurrentLayer.
+using System.Numerics;
+using LstmLens.Numerics;
+
+namespace LstmLens.Layers;
+
+/// <summary>LSTM layer with forget gate, packed like PyTorch: W_ih [4H, in], W_hh [4H, H], b_ih [4H], b_hh [4H].</summary>
+/// <remarks>
+/// <code>
+/// z = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+/// i = σ(z_i)  f = σ(z_f)  g = tanh(z_g)  o = σ(z_o)
+/// c_t = f ⊙ c_{t-1} + i ⊙ g        h_t = o ⊙ tanh(c_t)
+/// </code>
+/// h-detach blocks the gradient of step t's gates into h_{t-1}; c-detach blocks f ⊙ dc_t into c_{t-1}.
+/// </remarks>
+public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly string[] Names = ["i", "f", "g", "o"];
+    private T[] _tanhCells = []; // [T, B, H] tanh(c_t)
+    private T[] _scratch = [];   // backward: dh, dc, dcPrev [B, H] each; tangents: dz [L·K, 4H]
+
+    /// <summary>Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
+    public Lstm(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize, Kernels<T>? kernels = null)
+        : base(store, prefix, index, inputSize, hiddenSize, 4 * hiddenSize, kernels)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override CellType Cell => CellType.Lstm;
+
+    /// <inheritdoc/>
+    public override int StateCount => 2;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> GateNames => Names;
+
+    /// <summary>Adds <paramref name="offset"/> to the forget-gate part of b_ih (e.g. 1 for a forget bias of 1).</summary>
+    public void AddForgetBias(T offset)
+    {
+        foreach (ref T b in BiasIH.Value.Slice(HiddenSize, HiddenSize)) b += offset;
+    }
+
+    private protected override void ForwardSteps(int steps, int batch)
+    {
+        int h = HiddenSize, g = GateWidth, rows = steps * batch;
+        Ensure(ref _tanhCells, rows * h);
+        ProjectInputs(rows, addRecurrentBias: true, GateCache); // Z_x for all steps, then += W_hh h_{t-1} per step
+        for (int t = 0; t < steps; t++)
+        {
+            var z = GateCache.AsSpan(t * batch * g, batch * g);                // [B, 4H]
+            K.Gemm(false, true, PreviousHidden(t), h, WeightHH.Value, h, batch, g, h, T.One, T.One, z, g);
+            var cPrev = PreviousCell(t);                                        // [B, H]
+            var c = CellCache.AsSpan(t * batch * h, batch * h);                 // [B, H]
+            var tanhC = _tanhCells.AsSpan(t * batch * h, batch * h);            // [B, H]
+            var hOut = HiddenCache.AsSpan(t * batch * h, batch * h);            // [B, H]
+            for (int b = 0; b < batch; b++)
+            {
+                var zb = z.Slice(b * g, g);
+                var i = zb[..h];
+                var f = zb.Slice(h, h);
+                var gg = zb.Slice(2 * h, h);
+                var o = zb.Slice(3 * h, h);
+                K.Sigmoid(zb[..(2 * h)], zb[..(2 * h)]);  // i, f
+                K.Tanh(gg, gg);
+                K.Sigmoid(o, o);
+                var cb = c.Slice(b * h, h);
+                K.Multiply(f, cPrev.Slice(b * h, h), cb);  // c = f ⊙ c_{t-1} + i ⊙ g
+                K.MultiplyAdd(i, gg, cb);
+                var tb = tanhC.Slice(b * h, h);
+                K.Tanh(cb, tb);
+                K.Multiply(o, tb, hOut.Slice(b * h, h));   // h = o ⊙ tanh(c)
+            }
+        }
+    }
+
+    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState)
+    {
+        int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, bh = batch * h;
+        Ensure(ref _scratch, 3 * bh);
+        var dh = _scratch.AsSpan(0, bh);        // [B, H] gradient reaching h_t
+        var dc = _scratch.AsSpan(bh, bh);       // [B, H] gradient reaching c_t
+        var dcPrev = _scratch.AsSpan(2 * bh, bh);
+        if (dFinalState.IsEmpty)
+        {
+            dh.Clear();
+            dc.Clear();
+        }
+        else
+        {
+            dFinalState[..bh].CopyTo(dh);
+            dFinalState.Slice(bh, bh).CopyTo(dc);
+        }
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            K.Add(dh, dOutput.Slice(t * bh, bh), dh);
+            var gates = GateCache.AsSpan(t * batch * g, batch * g);  // [B, 4H] activated i, f, g, o
+            var dz = GradX.AsSpan(t * batch * g, batch * g);         // [B, 4H] gradient w.r.t. pre-activations
+            var cPrev = PreviousCell(t);
+            var tanhC = _tanhCells.AsSpan(t * bh, bh);
+            for (int b = 0; b < batch; b++)
+            {
+                var gb = gates.Slice(b * g, g);
+                var i = gb[..h];
+                var f = gb.Slice(h, h);
+                var gg = gb.Slice(2 * h, h);
+                var o = gb.Slice(3 * h, h);
+                var dzb = dz.Slice(b * g, g);
+                var di = dzb[..h];
+                var df = dzb.Slice(h, h);
+                var dg = dzb.Slice(2 * h, h);
+                var dO = dzb.Slice(3 * h, h);
+                var dhb = dh.Slice(b * h, h);
+                var dcb = dc.Slice(b * h, h);
+                var tb = tanhC.Slice(b * h, h);
+                // h = o ⊙ tanh(c): do = dh ⊙ tanh(c), dc += dh ⊙ o ⊙ (1 - tanh²(c))
+                K.Multiply(dhb, tb, dO);
+                K.Multiply(dhb, o, dhb);
+                K.TanhBackward(tb, dhb, dhb);
+                K.Add(dcb, dhb, dcb);
+                // c = f ⊙ c_{t-1} + i ⊙ g
+                K.Multiply(dcb, gg, di);
+                K.Multiply(dcb, cPrev.Slice(b * h, h), df);
+                K.Multiply(dcb, i, dg);
+                K.Multiply(dcb, f, dcPrev.Slice(b * h, h));
+                // through the activations
+                K.SigmoidBackward(gb[..(2 * h)], dzb[..(2 * h)], dzb[..(2 * h)]);
+                K.TanhBackward(gg, dg, dg);
+                K.SigmoidBackward(o, dO, dO);
+            }
+            if (IsCDetached(t)) dc.Clear();
+            else dcPrev.CopyTo(dc);
+            // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
+            if (IsHDetached(t)) dh.Clear();
+            else K.Gemm(false, false, dz, g, WeightHH.Value, h, batch, h, g, T.One, T.Zero, dh, h);
+        }
+
+        if (!dInitialState.IsEmpty)
+        {
+            dh.CopyTo(dInitialState);
+            dc.CopyTo(dInitialState[bh..]);
+        }
+    }
+
+    private protected override void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,
+        ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents)
+    {
+        int h = HiddenSize, g = GateWidth, batch = Batch, rows = lanes.Length * directions, block = rows * h;
+        Ensure(ref _scratch, rows * g + block);
+        var dz = _scratch.AsSpan(0, rows * g);           // [L·K, 4H] tangent of the pre-activations
+        var dcOwn = _scratch.AsSpan(rows * g, block);    // [L·K, H] tangent of c when the caller skips it
+        for (int tau = 0; tau < steps; tau++)
+        {
+            // dz = W_ih dx_t + W_hh dh_{t-1}
+            bool haveInput = tau < inputSteps;
+            if (haveInput)
+                K.Gemm(false, true, inputTangents.Slice(tau * rows * InputSize, rows * InputSize), InputSize,
+                    WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, dz, g);
+            if (tau > 0)
+                K.Gemm(false, true, hiddenTangents.Slice((tau - 1) * block, block), h, WeightHH.Value, h,
+                    rows, g, h, T.One, haveInput ? T.One : T.Zero, dz, g);
+            else if (!haveInput)
+                dz.Clear();
+
+            var dcOut = cellTangents.IsEmpty ? dcOwn : cellTangents.Slice(tau * block, block);
+            var dhOut = hiddenTangents.Slice(tau * block, block);
+            for (int l = 0; l < lanes.Length; l++)
+            {
+                int t = lanes[l].Start + tau, b = lanes[l].Batch;
+                var gb = GateCache.AsSpan((t * batch + b) * g, g);
+                var i = gb[..h];
+                var f = gb.Slice(h, h);
+                var gg = gb.Slice(2 * h, h);
+                var o = gb.Slice(3 * h, h);
+                var cPrev = PreviousCell(t).Slice(b * h, h);
+                var tanhC = _tanhCells.AsSpan((t * batch + b) * h, h);
+                for (int k = 0; k < directions; k++)
+                {
+                    int row = l * directions + k;
+                    var dzr = dz.Slice(row * g, g);
+                    var di = dzr[..h];
+                    var df = dzr.Slice(h, h);
+                    var dg = dzr.Slice(2 * h, h);
+                    var dO = dzr.Slice(3 * h, h);
+                    K.SigmoidBackward(gb[..(2 * h)], dzr[..(2 * h)], dzr[..(2 * h)]);
+                    K.TanhBackward(gg, dg, dg);
+                    K.SigmoidBackward(o, dO, dO);
+                    // dc = df ⊙ c_{t-1} + f ⊙ dc_{t-1} + di ⊙ g + i ⊙ dg
+                    var dcr = dcOut.Slice(row * h, h);
+                    if (tau == 0) dcr.Clear();
+                    else
+                    {
+                        var dcPrev = cellTangents.IsEmpty ? dcr : cellTangents.Slice((tau - 1) * block + row * h, h);
+                        K.Multiply(f, dcPrev, dcr);
+                    }
+                    K.MultiplyAdd(df, cPrev, dcr);
+                    K.MultiplyAdd(di, gg, dcr);
+                    K.MultiplyAdd(i, dg, dcr);
+                    // dh = do ⊙ tanh(c) + o ⊙ (1 - tanh²(c)) ⊙ dc
+                    var dhr = dhOut.Slice(row * h, h);
+                    K.Multiply(o, dcr, dhr);
+                    K.TanhBackward(tanhC, dhr, dhr);
+                    K.MultiplyAdd(dO, tanhC, dhr);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+// The contract every recurrent cell (LSTM, LSTM-1997, GRU, Elman RNN) fulfils, and the work they all
+// share: the input projection of all time steps as one matrix product, the bulk weight-gradient
+// products after the backward sweep, the cache of per-step values, and the h-/c-detach draws.
+// Each cell writes only its step recurrence (forward, backward, forward-mode tangents).
+using System.Numerics;
+using LstmLens.Numerics;
+
+namespace LstmLens.Layers;
+
+/// <summary>The kind of recurrent cell.</summary>
+public enum CellType
+{
+    /// <summary>LSTM with forget gate (PyTorch nn.LSTM).</summary>
+    Lstm,
+    /// <summary>The 1997 memory-cell LSTM (no forget gate, cell blocks, truncated gradient).</summary>
+    Lstm1997,
+    /// <summary>Gated recurrent unit (PyTorch nn.GRU).</summary>
+    Gru,
+    /// <summary>Elman RNN with tanh (PyTorch nn.RNN).</summary>
+    Rnn,
+}
+
+/// <summary>One stream of forward-mode tangents: batch element <c>Batch</c>, perturbed at step <c>Start</c>.</summary>
+public readonly record struct TangentLane(int Batch, int Start);
+
+/// <summary>
+/// A recurrent layer over sequences laid out [T, B, features]. Parameters follow PyTorch:
+/// <c>weight_ih_l{k}</c> [G, in], <c>weight_hh_l{k}</c> [G, H], <c>bias_ih_l{k}</c> [G], <c>bias_hh_l{k}</c> [G],
+/// with G the packed gate width of the cell.
+/// </summary>
+/// <remarks>
+/// State is [S, B, H]: S = 2 for LSTM cells (h then c), 1 for GRU and RNN. <see cref="Forward"/> caches
+/// what <see cref="Backward"/> and <see cref="PropagateTangents"/> need and every per-step value
+/// (<see cref="Gates"/>, <see cref="Cells"/>, <see cref="Hidden"/>) for analyses.
+/// </remarks>
+public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private protected readonly Kernels<T> K;
+    private bool[] _hDetached = [];
+    private bool[] _cDetached = [];
+
+    private protected T[] InputCache = [];   // [T, B, in]
+    private protected T[] InitialState = []; // [S, B, H]
+    private protected T[] GateCache = [];    // [T, B, GateCacheWidth] activated gates (cell-specific layout)
+    private protected T[] CellCache = [];    // [T, B, H] cell states (LSTM cells only)
+    private protected T[] HiddenCache = [];  // [T, B, H]
+    private protected T[] GradX = [];        // [T, B, G] gradient w.r.t. the input projection W_ih x + b_ih
+    private protected T[] GradH = [];        // [T, B, G] gradient w.r.t. the recurrent projection W_hh h + b_hh
+
+    private protected RecurrentLayer(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize,
+        int gateWidth, Kernels<T>? kernels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
+        K = kernels ?? Compute.Kernels<T>();
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        GateWidth = gateWidth;
+        WeightIH = store.Add($"{prefix}weight_ih_l{index}", gateWidth, inputSize);
+        WeightHH = store.Add($"{prefix}weight_hh_l{index}", gateWidth, hiddenSize);
+        BiasIH = store.Add($"{prefix}bias_ih_l{index}", gateWidth);
+        BiasHH = store.Add($"{prefix}bias_hh_l{index}", gateWidth);
+    }
+
+    /// <summary>The cell kind.</summary>
+    public abstract CellType Cell { get; }
+
+    /// <summary>Features per input step.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Units in h (and c).</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Rows of the packed weight matrices.</summary>
+    public int GateWidth { get; }
+
+    /// <summary>State vectors per batch element: 2 (h, c) for LSTM cells, 1 otherwise.</summary>
+    public abstract int StateCount { get; }
+
+    /// <summary>Names of the gate blocks stored in <see cref="Gates"/>, in order.</summary>
+    public abstract IReadOnlyList<string> GateNames { get; }
+
+    /// <summary>Input weights [G, in].</summary>
+    public Parameter<T> WeightIH { get; }
+
+    /// <summary>Recurrent weights [G, H].</summary>
+    public Parameter<T> WeightHH { get; }
+
+    /// <summary>Input bias [G].</summary>
+    public Parameter<T> BiasIH { get; }
+
+    /// <summary>Recurrent bias [G].</summary>
+    public Parameter<T> BiasHH { get; }
+
+    /// <summary>Parameters of this layer in PyTorch order.</summary>
+    public IReadOnlyList<Parameter<T>> Parameters => [WeightIH, WeightHH, BiasIH, BiasHH];
+
+    /// <summary>When true, forward passes draw h-/c-detach masks (and stacks apply dropout).</summary>
+    public bool Training { get; set; }
+
+    /// <summary>
+    /// h-detach: probability that, at a time step, the gradient through h(t-1) into that step's gates is
+    /// blocked (one draw per step shared by the batch; Kanuparthi et al. Algorithm 1).
+    /// </summary>
+    public double HDetachProbability { get; set; }
+
+    /// <summary>c-detach: probability that the gradient through c(t-1) into c(t) is blocked (LSTM cells only).</summary>
+    public double CDetachProbability { get; set; }
+
+    /// <summary>Generator for detach draws; required when a detach probability is set.</summary>
+    public Rng? DetachRng { get; set; }
+
+    /// <summary>Steps of the last forward pass.</summary>
+    public int Steps { get; private set; }
+
+    /// <summary>Batch size of the last forward pass.</summary>
+    public int Batch { get; private set; }
+
+    /// <summary>Per step of the last forward pass: was the h(t-1) gradient path blocked.</summary>
+    public ReadOnlySpan<bool> HDetachedSteps => _hDetached.AsSpan(0, Steps);
+
+    /// <summary>Per step of the last forward pass: was the c(t-1) gradient path blocked.</summary>
+    public ReadOnlySpan<bool> CDetachedSteps => _cDetached.AsSpan(0, Steps);
+
+    /// <summary>Activated gates of the last forward pass [T, B, width], blocks as in <see cref="GateNames"/>.</summary>
+    public ReadOnlySpan<T> Gates => GateCache.AsSpan(0, Steps * Batch * GateCacheWidth);
+
+    /// <summary>Width of one step's row in <see cref="Gates"/>.</summary>
+    public virtual int GateCacheWidth => GateWidth;
+
+    /// <summary>Cell states c of the last forward pass [T, B, H]; empty for GRU and RNN.</summary>
+    public ReadOnlySpan<T> Cells => StateCount == 2 ? CellCache.AsSpan(0, Steps * Batch * HiddenSize) : [];
+
+    /// <summary>Hidden states h of the last forward pass [T, B, H].</summary>
+    public ReadOnlySpan<T> Hidden => HiddenCache.AsSpan(0, Steps * Batch * HiddenSize);
+
+    /// <summary>Initialises every parameter uniformly in [-range, range) (PyTorch default: range = 1/√H).</summary>
+    public virtual void InitializeUniform(Rng rng, double range)
+    {
+        foreach (var p in Parameters) rng.FillUniform(p.Value, range);
+    }
+
+    /// <summary>
+    /// Runs the sequence. <paramref name="input"/> [T, B, in]; <paramref name="initialState"/> [S, B, H]
+    /// (empty = zeros); writes <paramref name="output"/> [T, B, H] and <paramref name="finalState"/> [S, B, H]
+    /// (may be empty).
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> input, int steps, int batch, ReadOnlySpan<T> initialState, Span<T> output, Span<T> finalState)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        int h = HiddenSize, rows = steps * batch, stateLength = StateCount * batch * h;
+        CheckLength(input, rows * InputSize, nameof(input));
+        CheckLength(output, rows * h, nameof(output));
+        if (!initialState.IsEmpty) CheckLength(initialState, stateLength, nameof(initialState));
+        if (!finalState.IsEmpty) CheckLength(finalState, stateLength, nameof(finalState));
+
+        Steps = steps;
+        Batch = batch;
+        Reserve(steps, batch);
+        input.CopyTo(InputCache);
+        if (initialState.IsEmpty) InitialState.AsSpan(0, stateLength).Clear();
+        else initialState.CopyTo(InitialState);
+        DrawDetachMasks(steps);
+
+        ForwardSteps(steps, batch);
+
+        Hidden.CopyTo(output);
+        if (!finalState.IsEmpty)
+        {
+            int last = (steps - 1) * batch * h;
+            HiddenCache.AsSpan(last, batch * h).CopyTo(finalState);
+            if (StateCount == 2) CellCache.AsSpan(last, batch * h).CopyTo(finalState[(batch * h)..]);
+        }
+    }
+
+    /// <summary>
+    /// Back-propagates through the last forward pass. <paramref name="dOutput"/> [T, B, H] and
+    /// <paramref name="dFinalState"/> [S, B, H] (empty = zero) are gradients of the loss; writes (overwrites)
+    /// <paramref name="dInput"/> [T, B, in] and <paramref name="dInitialState"/> [S, B, H] (either may be
+    /// empty to skip it) and adds the parameter gradients into the store.
+    /// </summary>
+    public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInput, Span<T> dInitialState)
+    {
+        int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, rows = steps * batch;
+        if (steps == 0) throw new InvalidOperationException("Backward called before Forward");
+        CheckLength(dOutput, rows * h, nameof(dOutput));
+        if (!dFinalState.IsEmpty) CheckLength(dFinalState, StateCount * batch * h, nameof(dFinalState));
+        if (!dInitialState.IsEmpty) CheckLength(dInitialState, StateCount * batch * h, nameof(dInitialState));
+        if (!dInput.IsEmpty) CheckLength(dInput, rows * InputSize, nameof(dInput));
+
+        BackwardSteps(dOutput, dFinalState, dInitialState);
+
+        // Weight gradients of all steps at once: dW_ih += dZx^T X, dW_hh += dZh^T H_prev, biases += column sums.
+        var gradX = GradX.AsSpan(0, rows * g);
+        var gradH = SharesProjectionGradient ? gradX : GradH.AsSpan(0, rows * g);
+        K.Gemm(true, false, gradX, g, InputCache, InputSize, g, InputSize, rows, T.One, T.One, WeightIH.Gradient, InputSize);
+        K.Gemm(true, false, gradH, g, InitialState, h, g, h, batch, T.One, T.One, WeightHH.Gradient, h);
+        if (steps > 1)
+            K.Gemm(true, false, gradH[(batch * g)..], g, HiddenCache, h, g, h, rows - batch, T.One, T.One, WeightHH.Gradient, h);
+        K.SumRows(gradX, rows, BiasIH.Gradient);
+        K.SumRows(gradH, rows, BiasHH.Gradient);
+        if (!dInput.IsEmpty)
+            K.Gemm(false, false, gradX, g, WeightIH.Value, InputSize, rows, InputSize, g, T.One, T.Zero, dInput, InputSize);
+    }
+
+    /// <summary>
+    /// Forward-mode derivatives through the last forward pass (its cached activations). Lane j follows
+    /// batch element <c>lanes[j].Batch</c> from step <c>lanes[j].Start</c> for <paramref name="steps"/> steps
+    /// with <paramref name="directions"/> tangent directions K at once; the state before the start has
+    /// zero tangent.
+    /// </summary>
+    /// <param name="lanes">L lanes; each needs Start + steps ≤ the forward pass's T.</param>
+    /// <param name="directions">K, tangent directions per lane.</param>
+    /// <param name="steps">Steps to propagate.</param>
+    /// <param name="inputTangents">[inputSteps, L, K, in]: input tangents at the first inputSteps steps (later steps: zero).</param>
+    /// <param name="inputSteps">1 to perturb one input; <paramref name="steps"/> for a layer fed by the tangents of the layer below.</param>
+    /// <param name="hiddenTangents">Output [steps, L, K, H]: tangent of h.</param>
+    /// <param name="cellTangents">Output [steps, L, K, H]: tangent of c (LSTM cells; empty for GRU/RNN or to skip).</param>
+    public void PropagateTangents(ReadOnlySpan<TangentLane> lanes, int directions, int steps, ReadOnlySpan<T> inputTangents,
+        int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents)
+    {
+        int laneRows = lanes.Length * directions, h = HiddenSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(directions, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        if (inputSteps < 1 || inputSteps > steps) throw new ArgumentOutOfRangeException(nameof(inputSteps));
+        CheckLength(inputTangents, inputSteps * laneRows * InputSize, nameof(inputTangents));
+        CheckLength(hiddenTangents, steps * laneRows * h, nameof(hiddenTangents));
+        if (StateCount == 2 && !cellTangents.IsEmpty) CheckLength(cellTangents, steps * laneRows * h, nameof(cellTangents));
+        foreach (var lane in lanes)
+        {
+            if (lane.Batch < 0 || lane.Batch >= Batch || lane.Start < 0 || lane.Start + steps > Steps)
+                throw new ArgumentOutOfRangeException(nameof(lanes), $"lane {lane} does not fit a forward pass of {Steps} steps × {Batch}");
+        }
+        PropagateTangentSteps(lanes, directions, steps, inputTangents, inputSteps, hiddenTangents, cellTangents);
+    }
+
+    /// <summary>True when the input and recurrent projections have the same gradient (all cells but GRU).</summary>
+    private protected virtual bool SharesProjectionGradient => true;
+
+    /// <summary>
+    /// The recurrence. On entry <see cref="InputCache"/>, <see cref="InitialState"/> and the detach masks
+    /// are set; fill <see cref="GateCache"/>, <see cref="CellCache"/> (LSTM cells) and <see cref="HiddenCache"/>.
+    /// </summary>
+    private protected abstract void ForwardSteps(int steps, int batch);
+
+    /// <summary>
+    /// Backward through the recurrence: fill <see cref="GradX"/> (and <see cref="GradH"/> when not shared)
+    /// for every step and write dInitialState (if not empty). Weight gradients are added by the caller.
+    /// </summary>
+    private protected abstract void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState);
+
+    /// <summary>The forward-mode recurrence; arguments validated by <see cref="PropagateTangents"/>.</summary>
+    private protected abstract void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,
+        ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents);
+
+    /// <summary>True when the gradient through h(t-1) into step t is blocked in the last forward pass.</summary>
+    private protected bool IsHDetached(int t) => _hDetached[t];
+
+    /// <summary>True when the gradient through c(t-1) into step t is blocked in the last forward pass.</summary>
+    private protected bool IsCDetached(int t) => _cDetached[t];
+
+    /// <summary>Previous hidden state [B, H] for step t (the initial state at t = 0).</summary>
+    private protected Span<T> PreviousHidden(int t) =>
+        t == 0 ? InitialState.AsSpan(0, Batch * HiddenSize) : HiddenCache.AsSpan((t - 1) * Batch * HiddenSize, Batch * HiddenSize);
+
+    /// <summary>Previous cell state [B, H] for step t (the initial state at t = 0).</summary>
+    private protected Span<T> PreviousCell(int t) =>
+        t == 0 ? InitialState.AsSpan(Batch * HiddenSize, Batch * HiddenSize) : CellCache.AsSpan((t - 1) * Batch * HiddenSize, Batch * HiddenSize);
+
+    /// <summary>Input projection for all steps: <c>Z[t, b] = W_ih x[t, b] + b_ih (+ b_hh when <paramref name="addRecurrentBias"/>)</c>, into <paramref name="z"/> [T·B, G].</summary>
+    private protected void ProjectInputs(int rows, bool addRecurrentBias, Span<T> z)
+    {
+        int g = GateWidth;
+        K.Gemm(false, true, InputCache, InputSize, WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, z, g);
+        K.AddToRows(BiasIH.Value, rows, z);
+        if (addRecurrentBias) K.AddToRows(BiasHH.Value, rows, z);
+    }
+
+    /// <summary>Grows a buffer to at least <paramref name="length"/> elements (no allocation once warm).</summary>
+    private protected static void Ensure(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[length];
+    }
+
+    private void Reserve(int steps, int batch)
+    {
+        int rows = steps * batch, h = HiddenSize;
+        Ensure(ref InputCache, rows * InputSize);
+        Ensure(ref InitialState, StateCount * batch * h);
+        Ensure(ref GateCache, rows * GateCacheWidth);
+        if (StateCount == 2) Ensure(ref CellCache, rows * h);
+        Ensure(ref HiddenCache, rows * h);
+        Ensure(ref GradX, rows * GateWidth);
+        if (!SharesProjectionGradient) Ensure(ref GradH, rows * GateWidth);
+        if (_hDetached.Length < steps)
+        {
+            _hDetached = new bool[steps];
+            _cDetached = new bool[steps];
+        }
+    }
+
+    private void DrawDetachMasks(int steps)
+    {
+        bool drawH = Training && HDetachProbability > 0, drawC = Training && CDetachProbability > 0;
+        if ((drawH || drawC) && DetachRng is null)
+            throw new InvalidOperationException("h-/c-detach needs DetachRng to be set");
+        for (int t = 0; t < steps; t++)
+        {
+            _hDetached[t] = (drawH && DetachRng!.Bernoulli(HDetachProbability)) || AlwaysDetachHidden;
+            _cDetached[t] = drawC && DetachRng!.Bernoulli(CDetachProbability);
+        }
+    }
+
+    /// <summary>True for cells whose gradient never flows back in time through h (the 1997 truncation).</summary>
+    private protected virtual bool AlwaysDetachHidden => false;
+
+    private protected static void CheckLength(ReadOnlySpan<T> span, int expected, string name)
+    {
+        if (span.Length != expected)
+            throw new ArgumentException($"{name} has {span.Length} elements; expected {expected}", name);
+    }
+}

@@ -50,8 +50,8 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
         for (int t = 0; t < steps; t++)
         {
             var z = GateCache.AsSpan(t * batch * g, batch * g);                // [B, 4H]
-            K.Gemm(false, true, PreviousHidden(t), h, WeightHH.Value, h, batch, g, h, T.One, T.One, z, g);
-            var cPrev = PreviousCell(t);                                        // [B, H]
+            K.Gemm(false, true, RecurrentHidden(t), h, WeightHH.Value, h, batch, g, h, T.One, T.One, z, g);
+            var cPrev = CarriedCell(t);                                         // [B, H]
             var c = CellCache.AsSpan(t * batch * h, batch * h);                 // [B, H]
             var tanhC = _tanhCells.AsSpan(t * batch * h, batch * h);            // [B, H]
             var hOut = HiddenCache.AsSpan(t * batch * h, batch * h);            // [B, H]

@@ -38,6 +38,9 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private protected readonly Kernels<T> K;
     private bool[] _hDetached = [];
     private bool[] _cDetached = [];
+    private bool _replayDetached;     // forward reuses the masks and frozen values below (gradient checks)
+    private T[] _frozenHidden = [];   // [T, B, H] h_{t-1} as seen by step t when the masks were frozen
+    private T[] _frozenCell = [];     // [T, B, H] c_{t-1} likewise
 
     private protected T[] InputCache = [];   // [T, B, in]
     private protected T[] InitialState = []; // [S, B, H]
@@ -155,13 +158,13 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (!initialState.IsEmpty) CheckLength(initialState, stateLength, nameof(initialState));
         if (!finalState.IsEmpty) CheckLength(finalState, stateLength, nameof(finalState));
 
+        Reserve(steps, batch);
+        DrawDetachMasks(steps);
         Steps = steps;
         Batch = batch;
-        Reserve(steps, batch);
         input.CopyTo(InputCache);
         if (initialState.IsEmpty) InitialState.AsSpan(0, stateLength).Clear();
         else initialState.CopyTo(InitialState);
-        DrawDetachMasks(steps);
 
         ForwardSteps(steps, batch);
 
@@ -260,6 +263,39 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>True when the gradient through c(t-1) into step t is blocked in the last forward pass.</summary>
     private protected bool IsCDetached(int t) => _cDetached[t];
 
+    /// <summary>
+    /// h_{t-1} as the recurrent input of step t's gates: the previous hidden state, except while detached
+    /// paths are frozen (<see cref="FreezeDetachedPaths"/>) and step t is h-detached, when it is the value
+    /// frozen then — a constant, which is exactly what stop-gradient means.
+    /// </summary>
+    private protected Span<T> RecurrentHidden(int t) =>
+        _replayDetached && _hDetached[t] ? _frozenHidden.AsSpan(t * Batch * HiddenSize, Batch * HiddenSize) : PreviousHidden(t);
+
+    /// <summary>c_{t-1} as carried into c_t; frozen like <see cref="RecurrentHidden"/> when step t is c-detached.</summary>
+    private protected Span<T> CarriedCell(int t) =>
+        _replayDetached && _cDetached[t] ? _frozenCell.AsSpan(t * Batch * HiddenSize, Batch * HiddenSize) : PreviousCell(t);
+
+    /// <summary>
+    /// Makes the detach surrogate an ordinary function for finite differences: later forward passes keep the
+    /// current masks and feed detached steps the current h_{t-1} / c_{t-1} as constants. Undo with
+    /// <see cref="ThawDetachedPaths"/>.
+    /// </summary>
+    internal void FreezeDetachedPaths()
+    {
+        int bh = Batch * HiddenSize;
+        Ensure(ref _frozenHidden, Steps * bh);
+        Ensure(ref _frozenCell, Steps * bh);
+        for (int t = 0; t < Steps; t++)
+        {
+            PreviousHidden(t).CopyTo(_frozenHidden.AsSpan(t * bh, bh));
+            if (StateCount == 2) PreviousCell(t).CopyTo(_frozenCell.AsSpan(t * bh, bh));
+        }
+        _replayDetached = true;
+    }
+
+    /// <summary>Ends <see cref="FreezeDetachedPaths"/>: masks are drawn again on each forward pass.</summary>
+    internal void ThawDetachedPaths() => _replayDetached = false;
+
     /// <summary>Previous hidden state [B, H] for step t (the initial state at t = 0).</summary>
     private protected Span<T> PreviousHidden(int t) =>
         t == 0 ? InitialState.AsSpan(0, Batch * HiddenSize) : HiddenCache.AsSpan((t - 1) * Batch * HiddenSize, Batch * HiddenSize);
@@ -302,6 +338,11 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
 
     private void DrawDetachMasks(int steps)
     {
+        if (_replayDetached)
+        {
+            if (steps != Steps) throw new InvalidOperationException("frozen detach masks replayed on a sequence of another length");
+            return;
+        }
         bool drawH = Training && HDetachProbability > 0, drawC = Training && CDetachProbability > 0;
         if ((drawH || drawC) && DetachRng is null)
             throw new InvalidOperationException("h-/c-detach needs DetachRng to be set");

@@ -1,0 +1,34 @@
+// Builds a recurrent layer or stack of any cell type from its sizes, so models, the CLI and the
+// tests name a cell by CellType instead of constructing concrete classes.
+using System.Numerics;
+using LstmLens.Numerics;
+
+namespace LstmLens.Layers;
+
+/// <summary>Factory for recurrent layers.</summary>
+public static class RecurrentLayers
+{
+    /// <summary>Parses a cell name as used on the command line: lstm, lstm1997, gru, rnn.</summary>
+    public static CellType ParseCell(string name) => name.ToLowerInvariant() switch
+    {
+        "lstm" => CellType.Lstm,
+        "lstm1997" => CellType.Lstm1997,
+        "gru" => CellType.Gru,
+        "rnn" => CellType.Rnn,
+        _ => throw new ArgumentException($"unknown cell '{name}' (expected lstm, lstm1997, gru or rnn)", nameof(name)),
+    };
+
+    /// <summary>Creates layer <paramref name="index"/> of a stack, with parameters named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
+    public static RecurrentLayer<T> Create<T>(CellType cell, ParameterStore<T> store, string prefix, int index, int inputSize,
+        int hiddenSize, Kernels<T>? kernels = null) where T : unmanaged, IFloatingPointIeee754<T> => cell switch
+    {
+        CellType.Lstm => new Lstm<T>(store, prefix, index, inputSize, hiddenSize, kernels),
+        _ => throw new NotSupportedException($"cell {cell} is not available yet"),
+    };
+
+    /// <summary>Creates <paramref name="layers"/> layers of one cell type: the first takes <paramref name="inputSize"/> inputs.</summary>
+    public static RecurrentStack<T> CreateStack<T>(CellType cell, ParameterStore<T> store, string prefix, int layers, int inputSize,
+        int hiddenSize, double dropout = 0, Rng? rng = null, Kernels<T>? kernels = null) where T : unmanaged, IFloatingPointIeee754<T> =>
+        new([.. Enumerable.Range(0, layers).Select(l => Create(cell, store, prefix, l, l == 0 ? inputSize : hiddenSize, hiddenSize, kernels))],
+            dropout, rng);
+}

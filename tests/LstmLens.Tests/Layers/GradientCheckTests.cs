@@ -1,0 +1,26 @@
+using LstmLens.Layers;
+using LstmLens.Training;
+
+namespace LstmLens.Tests.Layers;
+
+public class GradientCheckTests
+{
+    public static TheoryData<string, int, double, double> Cases()
+    {
+        var data = new TheoryData<string, int, double, double>();
+        foreach (string cell in CellTestData.Cells)
+            foreach (int layers in new[] { 1, 2 })
+                foreach (var (h, c) in new[] { (0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (1.0, 0.0) })
+                    data.Add(cell, layers, h, c);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Finite_differences_match_analytic_gradients(string cell, int layers, double hDetach, double cDetach)
+    {
+        var report = RecurrentGradientCheck.Run(RecurrentLayers.ParseCell(cell), layers, hDetach, cDetach, seed: 7);
+        Assert.All(report.Tensors, t => Assert.True(t.MaxRelativeError < 1e-6, $"{t.Name}: {t.MaxRelativeError:E2}"));
+        Assert.Equal(layers * 4 + 2, report.Tensors.Count);
+    }
+}

@@ -1,0 +1,75 @@
+// Fully connected layer (PyTorch nn.Linear): the decoder of every model head. Forward and backward
+// are three matrix products and a column sum; the input is passed to Backward rather than cached,
+// because the caller owns it.
+using System.Numerics;
+using LstmLens.Numerics;
+
+namespace LstmLens.Layers;
+
+/// <summary>Affine map with <c>{prefix}weight</c> [out, in] and <c>{prefix}bias</c> [out], PyTorch's layout.</summary>
+/// <remarks><code>
+/// y = x Wᵀ + b
+/// dW += dyᵀ x      db += Σ_rows dy      dx = dy W
+/// </code></remarks>
+public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Kernels<T> K;
+
+    /// <summary>Declares <c>{prefix}weight</c> and <c>{prefix}bias</c> (e.g. prefix "decoder.").</summary>
+    public Linear(ParameterStore<T> store, string prefix, int inputSize, int outputSize, Kernels<T>? kernels = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
+        K = kernels ?? Compute.Kernels<T>();
+        InputSize = inputSize;
+        OutputSize = outputSize;
+        Weight = store.Add($"{prefix}weight", outputSize, inputSize);
+        Bias = store.Add($"{prefix}bias", outputSize);
+    }
+
+    /// <summary>Features per input row.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Features per output row.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>W [out, in].</summary>
+    public Parameter<T> Weight { get; }
+
+    /// <summary>b [out].</summary>
+    public Parameter<T> Bias { get; }
+
+    /// <summary>Initialises W and b uniformly in [-1/√in, 1/√in), PyTorch's default.</summary>
+    public void InitializeDefault(Rng rng)
+    {
+        double range = 1 / Math.Sqrt(InputSize);
+        rng.FillUniform(Weight.Value, range);
+        rng.FillUniform(Bias.Value, range);
+    }
+
+    /// <summary><paramref name="x"/> [rows, in] → <paramref name="y"/> [rows, out] = x Wᵀ + b.</summary>
+    public void Forward(ReadOnlySpan<T> x, int rows, Span<T> y)
+    {
+        int n = InputSize, m = OutputSize;
+        Checks.Length(x.Length, rows * n, nameof(x));
+        Checks.Length(y.Length, rows * m, nameof(y));
+        K.Gemm(false, true, x, n, Weight.Value, n, rows, m, n, T.One, T.Zero, y, m);
+        K.AddToRows(Bias.Value, rows, y);
+    }
+
+    /// <summary>
+    /// Given the forward input <paramref name="x"/> [rows, in] and <paramref name="dy"/> [rows, out], adds dyᵀ x
+    /// to the weight gradient and the column sums of dy to the bias gradient, and overwrites
+    /// <paramref name="dx"/> [rows, in] with dy W (skipped when <paramref name="dx"/> is empty).
+    /// </summary>
+    public void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, int rows, Span<T> dx)
+    {
+        int n = InputSize, m = OutputSize;
+        Checks.Length(x.Length, rows * n, nameof(x));
+        Checks.Length(dy.Length, rows * m, nameof(dy));
+        if (!dx.IsEmpty) Checks.Length(dx.Length, rows * n, nameof(dx));
+        K.Gemm(true, false, dy, m, x, n, m, n, rows, T.One, T.One, Weight.Gradient, n);
+        K.SumRows(dy, rows, Bias.Gradient);
+        if (!dx.IsEmpty) K.Gemm(false, false, dy, m, Weight.Value, n, rows, n, m, T.One, T.Zero, dx, n);
+    }
+}

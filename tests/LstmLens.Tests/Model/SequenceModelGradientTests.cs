@@ -1,0 +1,174 @@
+using LstmLens.Layers;
+using LstmLens.Models;
+using LstmLens.Numerics;
+using LstmLens.Training;
+using static LstmLens.Tests.Layers.CellTestData;
+
+namespace LstmLens.Tests.Model;
+
+/// <summary>
+/// Finite differences (float64) of the whole model against its backward pass, for every cell in
+/// <see cref="Layers.CellTestData.Cells"/>, input kind, head kind and depth: every parameter tensor
+/// and the initial state.
+/// </summary>
+/// <remarks>
+/// The loss is a mean over rows, so it is O(1) while many gradient elements are O(1e-6); a central
+/// difference then carries a rounding error of about ulp(L)/ε. With ε = 1e-4 that is ~1e-11, so the
+/// relative error (max 1.4e-7 measured for LSTM) is taken with a floor of 1e-4: gradients above it must
+/// match to 1e-6 relative, smaller ones to 1e-10 absolute.
+/// </remarks>
+public class SequenceModelGradientTests
+{
+    private const int Steps = 5, Batch = 3, Vocabulary = 7, Features = 3, Targets = 3;
+    private const double Epsilon = 1e-4, Floor = 1e-4, Tolerance = 1e-6;
+
+    public static TheoryData<string, InputKind, HeadKind, int> Cases()
+    {
+        var data = new TheoryData<string, InputKind, HeadKind, int>();
+        foreach (string cell in Cells)
+            foreach (var input in Enum.GetValues<InputKind>())
+                foreach (var head in Enum.GetValues<HeadKind>())
+                    foreach (int layers in new[] { 1, 2 })
+                        data.Add(cell, input, head, layers);
+        return data;
+    }
+
+    public static TheoryData<string> CellNames() => [.. Cells];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Finite_differences_match_analytic_gradients(string cell, InputKind input, HeadKind head, int layers)
+    {
+        var config = Config(cell, input, head, layers);
+        var model = new SequenceModel<double>(config, new Rng(9), new Kernels<double>()) { Training = true };
+        model.Initialize(new Rng(5));
+        var data = new Data(config, new Rng(6), model.StateLength(Batch));
+
+        var report = Check(model, data, () => data.Loss(model));
+
+        Assert.Equal(model.Store.Parameters.Count + 1, report.Tensors.Count);
+        Assert.All(report.Tensors, t => Assert.True(t.MaxRelativeError < Tolerance, $"{t.Name}: {t.MaxRelativeError:E2}"));
+    }
+
+    /// <summary>
+    /// With dropout on the embeddings, between layers and before the decoder: every loss evaluation builds a
+    /// fresh model from the same seed, so it draws the masks the analytic pass used.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CellNames))]
+    public void Finite_differences_match_analytic_gradients_through_dropout(string cell)
+    {
+        var config = Config(cell, InputKind.Embedding, HeadKind.PerStepSoftmax, 2) with { Dropout = 0.3, InputDropout = 0.2 };
+        SequenceModel<double> Build() => new(config, new Rng(9), new Kernels<double>()) { Training = true };
+        var model = Build();
+        model.Initialize(new Rng(5));
+        var data = new Data(config, new Rng(6), model.StateLength(Batch));
+
+        var report = Check(model, data, () =>
+        {
+            var fresh = Build();
+            model.Store.Values.CopyTo(fresh.Store.Values, 0);
+            return data.Loss(fresh);
+        });
+
+        Assert.All(report.Tensors, t => Assert.True(t.MaxRelativeError < Tolerance, $"{t.Name}: {t.MaxRelativeError:E2}"));
+        model.Training = false;
+        Assert.NotEqual(data.Loss(Build()), data.Loss(model), 1e-9); // the masks did drop something
+    }
+
+    [Fact]
+    public void Parameters_carry_PyTorch_names_in_state_dict_order()
+    {
+        var model = new SequenceModel<float>(Config("lstm", InputKind.Embedding, HeadKind.PerStepSoftmax, 2), new Rng(1));
+        Assert.Equal(
+            ["encoder.weight",
+             "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+             "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
+             "decoder.weight", "decoder.bias"],
+            model.Store.Parameters.Select(p => p.Name));
+    }
+
+    [Fact]
+    public void PyTorch_default_initialisation_respects_each_bound_and_forget_bias_is_added()
+    {
+        var config = Config("lstm", InputKind.Embedding, HeadKind.PerStepSoftmax, 1) with { InitRange = null, ForgetBias = 1 };
+        var model = new SequenceModel<double>(config, new Rng(1));
+        model.Initialize(new Rng(2));
+        double recurrentBound = 1 / Math.Sqrt(config.HiddenSize);
+        Assert.All(model.Decoder.Weight.Value.ToArray(), w => Assert.InRange(Math.Abs(w), 0, recurrentBound));
+        Assert.Contains(model.Embedding!.Weight.Value.ToArray(), w => Math.Abs(w) > 1); // N(0, 1), not a narrow uniform
+        var layer = model.Stack.Layers[0];
+        var forget = layer.BiasIH.Value.Slice(config.HiddenSize, config.HiddenSize).ToArray();
+        Assert.All(forget, b => Assert.InRange(b, 1 - recurrentBound, 1 + recurrentBound));
+        Assert.All(layer.WeightHH.Value.ToArray(), w => Assert.InRange(Math.Abs(w), 0, recurrentBound));
+    }
+
+    [Fact]
+    public void Forward_without_targets_gives_logits_and_refuses_backward()
+    {
+        var config = Config("lstm", InputKind.OneHot, HeadKind.LastStepSoftmax, 1);
+        var model = new SequenceModel<double>(config, new Rng(1));
+        model.Initialize(new Rng(2));
+        var tokens = new int[Steps * Batch];
+        double loss = model.Forward(new SequenceBatch<double>(Steps, Batch) { Tokens = tokens }, [], []);
+        Assert.True(double.IsNaN(loss));
+        Assert.Equal(Batch * Vocabulary, model.Logits.Length);
+        Assert.Throws<InvalidOperationException>(() => model.Backward());
+    }
+
+    private static ModelConfig Config(string cell, InputKind input, HeadKind head, int layers) => new()
+    {
+        Cell = RecurrentLayers.ParseCell(cell),
+        Input = input,
+        InputSize = input == InputKind.Vectors ? Features : Vocabulary,
+        EmbeddingSize = 4,
+        HiddenSize = 5,
+        NumLayers = layers,
+        Head = head,
+        OutputSize = head is HeadKind.PerStepSoftmax or HeadKind.LastStepSoftmax ? Vocabulary : Targets,
+        InitRange = 0.5,
+    };
+
+    private static GradientCheckReport Check(SequenceModel<double> model, Data data, Func<double> loss)
+    {
+        var dInitial = new double[data.Initial.Length];
+        model.Store.ZeroGradients();
+        data.Loss(model);
+        model.Backward(dInitial);
+        var targets = model.Store.Parameters.Select(CheckTarget.Of)
+            .Append(new CheckTarget("initial_state", data.Initial, dInitial, 0, dInitial.Length));
+        return GradientCheck.Run(targets, loss, Epsilon, Floor);
+    }
+
+    /// <summary>Random inputs and targets for a configuration; one target of each softmax head is ignored.</summary>
+    private sealed class Data
+    {
+        private readonly int[] _tokens;
+        private readonly double[] _vectors;
+        private readonly int[] _targetIds;
+        private readonly double[] _targetValues;
+
+        public Data(ModelConfig config, Rng rng, int stateLength)
+        {
+            int rows = config.ScoresEveryStep ? Steps * Batch : Batch;
+            _tokens = [.. Enumerable.Range(0, Steps * Batch).Select(_ => rng.NextInt(Vocabulary))];
+            _vectors = Random(rng, Steps * Batch * Features);
+            _targetIds = [.. Enumerable.Range(0, rows).Select(_ => rng.NextInt(Vocabulary))];
+            _targetIds[1] = Losses.IgnoreIndex;
+            _targetValues = config.Head == HeadKind.PerStepSigmoid
+                ? [.. Enumerable.Range(0, rows * Targets).Select(_ => (double)rng.NextInt(2))]
+                : Random(rng, rows * Targets);
+            Initial = Random(rng, stateLength);
+        }
+
+        public double[] Initial { get; }
+
+        public double Loss(SequenceModel<double> model) => model.Forward(new SequenceBatch<double>(Steps, Batch)
+        {
+            Tokens = _tokens,
+            Vectors = _vectors,
+            TargetIds = _targetIds,
+            TargetValues = _targetValues,
+        }, Initial, []);
+    }
+}

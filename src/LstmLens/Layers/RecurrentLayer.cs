@@ -107,7 +107,10 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// </summary>
     public double HDetachProbability { get; set; }
 
-    /// <summary>c-detach: probability that the gradient through c(t-1) into c(t) is blocked (LSTM cells only).</summary>
+    /// <summary>
+    /// c-detach: probability that the gradient through c(t-1) into c(t) is blocked (LSTM cells only: a training
+    /// forward pass of a GRU or RNN with a positive value throws).
+    /// </summary>
     public double CDetachProbability { get; set; }
 
     /// <summary>Generator for detach draws; required when a detach probability is set.</summary>
@@ -344,6 +347,8 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
             return;
         }
         bool drawH = Training && HDetachProbability > 0, drawC = Training && CDetachProbability > 0;
+        if (drawC && StateCount == 1)
+            throw new InvalidOperationException($"c-detach needs a cell state c, which a {Cell} layer does not have; set CDetachProbability to 0");
         if ((drawH || drawC) && DetachRng is null)
             throw new InvalidOperationException("h-/c-detach needs DetachRng to be set");
         for (int t = 0; t < steps; t++)

@@ -23,6 +23,8 @@ public static class RecurrentLayers
         int hiddenSize, Kernels<T>? kernels = null) where T : unmanaged, IFloatingPointIeee754<T> => cell switch
     {
         CellType.Lstm => new Lstm<T>(store, prefix, index, inputSize, hiddenSize, kernels),
+        CellType.Gru => new Gru<T>(store, prefix, index, inputSize, hiddenSize, kernels),
+        CellType.Rnn => new ElmanRnn<T>(store, prefix, index, inputSize, hiddenSize, kernels),
         _ => throw new NotSupportedException($"cell {cell} is not available yet"),
     };
 

@@ -6,7 +6,10 @@ namespace LstmLens.Tests.Layers;
 /// <summary>Cells under test and small random double-precision stacks of them.</summary>
 internal static class CellTestData
 {
-    public static readonly string[] Cells = ["lstm"];
+    public static readonly string[] Cells = ["lstm", "gru", "rnn"];
+
+    /// <summary>True when the cell carries a cell state c beside h (so c-detach applies).</summary>
+    public static bool HasCellState(string cell) => Stack(cell, 1, 1, 1, new Rng(0)).Layers[0].StateCount == 2;
 
     public static TheoryData<string, int> CellsAndDepths()
     {

@@ -153,17 +153,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
         var dcOwn = _scratch.AsSpan(rows * g, block);    // [L·K, H] tangent of c when the caller skips it
         for (int tau = 0; tau < steps; tau++)
         {
-            // dz = W_ih dx_t + W_hh dh_{t-1}
-            bool haveInput = tau < inputSteps;
-            if (haveInput)
-                K.Gemm(false, true, inputTangents.Slice(tau * rows * InputSize, rows * InputSize), InputSize,
-                    WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, dz, g);
-            if (tau > 0)
-                K.Gemm(false, true, hiddenTangents.Slice((tau - 1) * block, block), h, WeightHH.Value, h,
-                    rows, g, h, T.One, haveInput ? T.One : T.Zero, dz, g);
-            else if (!haveInput)
-                dz.Clear();
-
+            ProjectTangents(tau, rows, inputTangents, inputSteps, hiddenTangents, dz); // dz = W_ih dx_t + W_hh dh_{t-1}
             var dcOut = cellTangents.IsEmpty ? dcOwn : cellTangents.Slice(tau * block, block);
             var dhOut = hiddenTangents.Slice(tau * block, block);
             for (int l = 0; l < lanes.Length; l++)

@@ -107,7 +107,10 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// </summary>
     public double HDetachProbability { get; set; }
 
-    /// <summary>c-detach: probability that the gradient through c(t-1) into c(t) is blocked (LSTM cells only).</summary>
+    /// <summary>
+    /// c-detach: probability that the gradient through c(t-1) into c(t) is blocked (LSTM cells only: a training
+    /// forward pass of a GRU or RNN with a positive value throws).
+    /// </summary>
     public double CDetachProbability { get; set; }
 
     /// <summary>Generator for detach draws; required when a detach probability is set.</summary>
@@ -313,6 +316,27 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (addRecurrentBias) K.AddToRows(BiasHH.Value, rows, z);
     }
 
+    /// <summary>
+    /// Tangent of the pre-activations at tangent step <paramref name="tau"/> of
+    /// <see cref="PropagateTangentSteps"/>: <c>dz = W_ih dx_tau + W_hh dh_{tau-1}</c> into <paramref name="dz"/>
+    /// [rows, G], where dx is zero from step <paramref name="inputSteps"/> on and dh_{-1} is zero.
+    /// <paramref name="inputTangents"/> is [inputSteps, rows, in], <paramref name="hiddenTangents"/> [steps, rows, H].
+    /// </summary>
+    private protected void ProjectTangents(int tau, int rows, ReadOnlySpan<T> inputTangents, int inputSteps,
+        ReadOnlySpan<T> hiddenTangents, Span<T> dz)
+    {
+        int g = GateWidth, h = HiddenSize;
+        bool haveInput = tau < inputSteps;
+        if (haveInput)
+            K.Gemm(false, true, inputTangents.Slice(tau * rows * InputSize, rows * InputSize), InputSize,
+                WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, dz, g);
+        if (tau > 0)
+            K.Gemm(false, true, hiddenTangents.Slice((tau - 1) * rows * h, rows * h), h, WeightHH.Value, h,
+                rows, g, h, T.One, haveInput ? T.One : T.Zero, dz, g);
+        else if (!haveInput)
+            dz.Clear();
+    }
+
     /// <summary>Grows a buffer to at least <paramref name="length"/> elements (no allocation once warm).</summary>
     private protected static void Ensure(ref T[] buffer, int length)
     {
@@ -344,6 +368,8 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
             return;
         }
         bool drawH = Training && HDetachProbability > 0, drawC = Training && CDetachProbability > 0;
+        if (drawC && StateCount == 1)
+            throw new InvalidOperationException($"c-detach needs a cell state c, which a {Cell} layer does not have; set CDetachProbability to 0");
         if ((drawH || drawC) && DetachRng is null)
             throw new InvalidOperationException("h-/c-detach needs DetachRng to be set");
         for (int t = 0; t < steps; t++)

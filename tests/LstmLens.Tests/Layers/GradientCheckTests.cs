@@ -5,13 +5,20 @@ namespace LstmLens.Tests.Layers;
 
 public class GradientCheckTests
 {
+    // (h-detach, c-detach) probabilities: every cell takes the first list, cells with c also the second.
+    private static readonly (double H, double C)[] HDetachCases = [(0.0, 0.0), (0.5, 0.0), (1.0, 0.0)];
+    private static readonly (double H, double C)[] CDetachCases = [(0.0, 0.5), (0.5, 0.5)];
+
     public static TheoryData<string, int, double, double> Cases()
     {
         var data = new TheoryData<string, int, double, double>();
         foreach (string cell in CellTestData.Cells)
+        {
+            var detach = CellTestData.HasCellState(cell) ? HDetachCases.Concat(CDetachCases) : HDetachCases;
             foreach (int layers in new[] { 1, 2 })
-                foreach (var (h, c) in new[] { (0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (1.0, 0.0) })
+                foreach (var (h, c) in detach)
                     data.Add(cell, layers, h, c);
+        }
         return data;
     }
 

@@ -11,7 +11,7 @@ public class TangentTests
     [MemberData(nameof(CellsAndDepths), MemberType = typeof(CellTestData))]
     public void Tangents_equal_finite_differences(string cell, int layers)
     {
-        const int steps = 8, batch = 2, inputSize = 3, hiddenSize = 4, span = 5;
+        const int steps = 8, batch = 2, inputSize = 3, hiddenSize = 6, span = 5;
         var rng = new Rng(11);
         var stack = Stack(cell, layers, inputSize, hiddenSize, rng);
         double[] input = Random(rng, steps * batch * inputSize), initial = Random(rng, stack.StateLength(batch));

@@ -1,0 +1,104 @@
+// The Elman RNN with tanh, PyTorch nn.RNN(nonlinearity='tanh') conventions. Forward, backward and
+// forward-mode tangents of one step, written out side by side. The shared input projection, bulk weight
+// gradients and detach draws live in RecurrentLayer. Not the ReLU variant.
+using System.Numerics;
+using LstmLens.Numerics;
+
+namespace LstmLens.Layers;
+
+/// <summary>Elman RNN layer with tanh, like PyTorch nn.RNN: W_ih [H, in], W_hh [H, H], b_ih [H], b_hh [H].</summary>
+/// <remarks>
+/// <code>
+/// h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+/// </code>
+/// The cell has no gates: <see cref="RecurrentLayer{T}.Gates"/> is empty and h_t is its only per-step value.
+/// h-detach makes h_{t-1} a constant at the input of step t (stop-gradient), so no gradient flows from
+/// step t back to earlier steps; there is no c, so c-detach is rejected.
+/// </remarks>
+public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T[] _dHidden = []; // [B, H] backward: gradient reaching h_t
+
+    /// <summary>Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
+    public ElmanRnn(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize, Kernels<T>? kernels = null)
+        : base(store, prefix, index, inputSize, hiddenSize, hiddenSize, kernels)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override CellType Cell => CellType.Rnn;
+
+    /// <inheritdoc/>
+    public override int StateCount => 1;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> GateNames => [];
+
+    /// <inheritdoc/>
+    public override int GateCacheWidth => 0;
+
+    private protected override void ForwardSteps(int steps, int batch)
+    {
+        int h = HiddenSize, rows = steps * batch;
+        ProjectInputs(rows, addRecurrentBias: true, HiddenCache); // pre-activations of all steps, then += W_hh h_{t-1} per step
+        for (int t = 0; t < steps; t++)
+        {
+            var hOut = HiddenCache.AsSpan(t * batch * h, batch * h);   // [B, H]
+            K.Gemm(false, true, RecurrentHidden(t), h, WeightHH.Value, h, batch, h, h, T.One, T.One, hOut, h);
+            K.Tanh(hOut, hOut);
+        }
+    }
+
+    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState)
+    {
+        int steps = Steps, batch = Batch, h = HiddenSize, bh = batch * h;
+        Ensure(ref _dHidden, bh);
+        var dh = _dHidden.AsSpan(0, bh);  // [B, H] gradient reaching h_t
+        if (dFinalState.IsEmpty) dh.Clear();
+        else dFinalState.CopyTo(dh);
+
+        for (int t = steps - 1; t >= 0; t--)
+        {
+            var dz = GradX.AsSpan(t * bh, bh);                        // [B, H] gradient w.r.t. the pre-activation
+            K.Add(dh, dOutput.Slice(t * bh, bh), dz);
+            K.TanhBackward(HiddenCache.AsSpan(t * bh, bh), dz, dz);  // h = tanh(z)
+            // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
+            if (IsHDetached(t)) dh.Clear();
+            else K.Gemm(false, false, dz, h, WeightHH.Value, h, batch, h, h, T.One, T.Zero, dh, h);
+        }
+
+        if (!dInitialState.IsEmpty) dh.CopyTo(dInitialState);
+    }
+
+    private protected override void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,
+        ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents)
+    {
+        int h = HiddenSize, batch = Batch, rows = lanes.Length * directions, block = rows * h;
+        for (int tau = 0; tau < steps; tau++)
+        {
+            // dz = W_ih dx_t + W_hh dh_{t-1}, built in place of dh_t
+            var dhOut = hiddenTangents.Slice(tau * block, block);  // [L·K, H]
+            bool haveInput = tau < inputSteps;
+            if (haveInput)
+                K.Gemm(false, true, inputTangents.Slice(tau * rows * InputSize, rows * InputSize), InputSize,
+                    WeightIH.Value, InputSize, rows, h, InputSize, T.One, T.Zero, dhOut, h);
+            if (tau > 0)
+                K.Gemm(false, true, hiddenTangents.Slice((tau - 1) * block, block), h, WeightHH.Value, h,
+                    rows, h, h, T.One, haveInput ? T.One : T.Zero, dhOut, h);
+            else if (!haveInput)
+                dhOut.Clear();
+
+            // dh = (1 - h²) ⊙ dz
+            for (int l = 0; l < lanes.Length; l++)
+            {
+                int t = lanes[l].Start + tau, b = lanes[l].Batch;
+                var hb = HiddenCache.AsSpan((t * batch + b) * h, h);
+                for (int k = 0; k < directions; k++)
+                {
+                    var dhr = dhOut.Slice((l * directions + k) * h, h);
+                    K.TanhBackward(hb, dhr, dhr);
+                }
+            }
+        }
+    }
+}

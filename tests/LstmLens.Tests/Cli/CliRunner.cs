@@ -1,0 +1,35 @@
+using System.CommandLine;
+using LstmLens.Cli;
+using LstmLens.Cli.Commands;
+
+namespace LstmLens.Tests.Cli;
+
+/// <summary>Runs the CLI in-process with captured stdout and stderr.</summary>
+internal static class CliRunner
+{
+    private static readonly Lock Gate = new();
+
+    public static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        lock (Gate) // Console redirection is process-wide
+        {
+            var (stdout, stderr) = (Console.Out, Console.Error);
+            using var outWriter = new StringWriter();
+            using var errWriter = new StringWriter();
+            Console.SetOut(outWriter);
+            Console.SetError(errWriter);
+            try
+            {
+                var root = new RootCommand("test");
+                root.Subcommands.Add(GradcheckCommand.Create());
+                int exit = CommandRunner.Run(root, args);
+                return (exit, outWriter.ToString(), errWriter.ToString());
+            }
+            finally
+            {
+                Console.SetOut(stdout);
+                Console.SetError(stderr);
+            }
+        }
+    }
+}

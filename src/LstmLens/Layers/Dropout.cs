@@ -11,6 +11,7 @@ public sealed class Dropout<T> where T : unmanaged, IFloatingPointIeee754<T>
     private T[] _mask = []; // [n] 0 or 1/(1-p) from the last training forward pass
     private int _length;
     private bool _active;
+    private bool _replayMask;  // training forward passes reuse _mask (finite-difference checks)
 
     /// <summary>Creates dropout with drop probability <paramref name="probability"/> in [0, 1).</summary>
     public Dropout(double probability, Rng rng)
@@ -26,23 +27,20 @@ public sealed class Dropout<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Generator of the masks.</summary>
     public Rng Rng { get; }
 
-    /// <summary><c>y = x ⊙ mask</c> in training (fresh mask), <c>y = x</c> otherwise; x and y may alias.</summary>
+    /// <summary><c>y = x ⊙ mask</c> in training (fresh mask unless frozen), <c>y = x</c> otherwise; x and y may alias.</summary>
     public void Forward(ReadOnlySpan<T> x, Span<T> y, bool training)
     {
-        _length = x.Length;
         _active = training && Probability > 0;
+        if (_active && _replayMask && (x.Length != _length || _mask.Length < x.Length))
+            throw new InvalidOperationException("a frozen dropout mask was replayed on input of another length");
+        _length = x.Length;
         if (!_active)
         {
             x.CopyTo(y);
             return;
         }
-        if (_mask.Length < x.Length) _mask = new T[x.Length];
-        T keep = T.CreateChecked(1.0 / (1.0 - Probability));
-        for (int i = 0; i < x.Length; i++)
-        {
-            _mask[i] = Rng.NextDouble() < Probability ? T.Zero : keep;
-            y[i] = x[i] * _mask[i];
-        }
+        if (!_replayMask) DrawMask(x.Length);
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] * _mask[i];
     }
 
     /// <summary><c>dx = dy ⊙ mask</c> with the mask of the last forward pass; dy and dx may alias.</summary>
@@ -52,5 +50,18 @@ public sealed class Dropout<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (!_active) dy.CopyTo(dx);
         else
             for (int i = 0; i < dy.Length; i++) dx[i] = dy[i] * _mask[i];
+    }
+
+    /// <summary>Makes training forward passes reuse the current mask, so finite differences see a fixed function.</summary>
+    internal void FreezeMask() => _replayMask = true;
+
+    /// <summary>Ends <see cref="FreezeMask"/>: each training forward pass draws a fresh mask.</summary>
+    internal void ThawMask() => _replayMask = false;
+
+    private void DrawMask(int length)
+    {
+        if (_mask.Length < length) _mask = new T[length];
+        T keep = T.CreateChecked(1.0 / (1.0 - Probability));
+        for (int i = 0; i < length; i++) _mask[i] = Rng.NextDouble() < Probability ? T.Zero : keep;
     }
 }

@@ -101,4 +101,21 @@ public sealed class RecurrentStack<T> where T : unmanaged, IFloatingPointIeee754
             dy = dx;
         }
     }
+
+    /// <summary>
+    /// Makes the last training forward pass's random draws a fixed function for finite differences: later forward
+    /// passes reuse its dropout masks and detach masks (detached values held constant). Undo with <see cref="ThawRandomDraws"/>.
+    /// </summary>
+    internal void FreezeRandomDraws()
+    {
+        foreach (var layer in _layers) layer.FreezeDetachedPaths();
+        foreach (var dropout in _dropouts) dropout.FreezeMask();
+    }
+
+    /// <summary>Ends <see cref="FreezeRandomDraws"/>.</summary>
+    internal void ThawRandomDraws()
+    {
+        foreach (var layer in _layers) layer.ThawDetachedPaths();
+        foreach (var dropout in _dropouts) dropout.ThawMask();
+    }
 }

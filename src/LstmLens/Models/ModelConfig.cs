@@ -56,6 +56,9 @@ public sealed record ModelConfig
     /// <summary>Decoder outputs: classes for softmax heads, regression targets or labels otherwise.</summary>
     public required int OutputSize { get; init; }
 
+    /// <summary>Options of LSTM-1997 layers (block size, squashing, truncated gradient, staggered biases); null for other cells or the defaults.</summary>
+    public Lstm1997Options? Lstm1997 { get; init; }
+
     /// <summary>Dropout probability on every recurrent layer's output (between layers and before the decoder).</summary>
     public double Dropout { get; init; }
 

@@ -11,6 +11,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
+using LstmLens.Data;
 
 namespace LstmLens.Models;
 
@@ -270,27 +271,13 @@ public static class SafeTensors
     }
 
     /// <summary>
-    /// Writes <paramref name="tensors"/> to <paramref name="path"/> atomically: into a temporary file in the same
-    /// directory, flushed to disk, then renamed over the target, so a reader never sees a partial file.
+    /// Writes <paramref name="tensors"/> to <paramref name="path"/> atomically (<see cref="AtomicFile"/>: a temporary
+    /// file in the same directory, flushed, then renamed over the target), so a reader never sees a partial file.
     /// </summary>
     public static void Write(string path, IEnumerable<SafeTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var bytes = Serialize(tensors, metadata);
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     private static void ReadMetadata(JsonElement element, string source, Dictionary<string, string> metadata)

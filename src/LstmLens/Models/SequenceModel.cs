@@ -45,7 +45,7 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         if (config.Input == InputKind.Embedding)
             Embedding = new Embedding<T>(Store, "encoder.", config.InputSize, config.EmbeddingSize, K);
         Stack = RecurrentLayers.CreateStack(config.Cell, Store, "rnn.", config.NumLayers, config.RecurrentInputSize,
-            config.HiddenSize, config.Dropout, rng, K);
+            config.HiddenSize, config.Dropout, rng, K, config.Lstm1997);
         Decoder = new Linear<T>(Store, "decoder.", config.HiddenSize, config.OutputSize, K);
         _inputDropout = new Dropout<T>(config.InputDropout, rng.Split());
         _outputDropout = new Dropout<T>(config.Dropout, rng.Split());
@@ -189,6 +189,27 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         if (Embedding is null) return;
         _inputDropout.Backward(dx, dx);
         Embedding.Backward(_tokens.AsSpan(0, n), dx);
+    }
+
+    /// <summary>
+    /// Makes the last training forward pass's random draws a fixed function for finite differences: later forward
+    /// passes reuse its dropout masks and detach masks, with detached values held constant (the 1997 truncated
+    /// gradient included), so they compute the surrogate that <see cref="Backward"/> differentiated. Undo with
+    /// <see cref="ThawRandomDraws"/>.
+    /// </summary>
+    internal void FreezeRandomDraws()
+    {
+        Stack.FreezeRandomDraws();
+        _inputDropout.FreezeMask();
+        _outputDropout.FreezeMask();
+    }
+
+    /// <summary>Ends <see cref="FreezeRandomDraws"/>.</summary>
+    internal void ThawRandomDraws()
+    {
+        Stack.ThawRandomDraws();
+        _inputDropout.ThawMask();
+        _outputDropout.ThawMask();
     }
 
     private void Reserve(int n, int rows)

@@ -5,6 +5,6 @@ using LstmLens.Cli;
 using LstmLens.Cli.Commands;
 
 var root = new RootCommand("LstmLens: train recurrent networks on the CPU and look inside them.");
-foreach (var command in new[] { GradcheckCommand.Create() })
+foreach (var command in new[] { GradcheckCommand.Create(), DemoCommand.Create() })
     root.Subcommands.Add(command);
 return CommandRunner.Run(root, args);

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using LstmLens.Cli;
-using LstmLens.Cli.Commands;
 
 namespace LstmLens.Tests.Cli;
 
@@ -20,9 +18,7 @@ internal static class CliRunner
             Console.SetError(errWriter);
             try
             {
-                var root = new RootCommand("test");
-                root.Subcommands.Add(GradcheckCommand.Create());
-                int exit = CommandRunner.Run(root, args);
+                int exit = CommandRunner.Run(Verbs.Root(), args);
                 return (exit, outWriter.ToString(), errWriter.ToString());
             }
             finally

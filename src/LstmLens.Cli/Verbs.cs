@@ -1,0 +1,18 @@
+// The verbs of `lstmlens`, in one list shared by the program and its tests.
+using System.CommandLine;
+using LstmLens.Cli.Commands;
+
+namespace LstmLens.Cli;
+
+/// <summary>The command tree.</summary>
+public static class Verbs
+{
+    /// <summary>The root command with every verb.</summary>
+    public static RootCommand Root()
+    {
+        var root = new RootCommand("LstmLens: train recurrent networks on the CPU and look inside them.");
+        foreach (var command in new[] { DemoCommand.Create(), GradcheckCommand.Create() })
+            root.Subcommands.Add(command);
+        return root;
+    }
+}

@@ -86,7 +86,6 @@ public sealed class LongTimeLagTask : SequenceTask
     protected override TaskScore ScoreSequence<T>(SequenceOutputs<T> sequence)
     {
         int last = sequence.Length - 1;
-        double error = MaxAbsoluteError(sequence.At(last), sequence.StepClass(last));
-        return TaskScore.Single(error >= ErrorBound, error);
+        return OneHotScore(sequence.At(last), sequence.StepClass(last), ErrorBound);
     }
 }

@@ -141,13 +141,16 @@ public abstract class SequenceTask
     /// <summary>Scores one sequence's outputs.</summary>
     protected abstract TaskScore ScoreSequence<T>(SequenceOutputs<T> sequence) where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>max_k |y_k − [k = target]|: the 1997 papers' error of a classification output against its one-hot target.</summary>
-    protected static double MaxAbsoluteError<T>(ReadOnlySpan<T> outputs, int target) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The 1997 criterion ABS(<paramref name="bound"/>) on a classification output: its error is
+    /// max_k |y_k − [k = target]| against the one-hot target, and it is wrong unless that is below the bound.
+    /// </summary>
+    protected static TaskScore OneHotScore<T>(ReadOnlySpan<T> outputs, int target, double bound) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double worst = 0;
         for (int k = 0; k < outputs.Length; k++)
             worst = Math.Max(worst, Math.Abs(double.CreateChecked(outputs[k]) - (k == target ? 1.0 : 0.0)));
-        return worst;
+        return TaskScore.Single(worst >= bound, worst);
     }
 
     /// <summary>True when the output of <paramref name="target"/> is larger than every other output (a tie is not a hit).</summary>

@@ -71,23 +71,31 @@ public sealed class TemporalOrderTask : SequenceTask
     protected override void DrawSequence<T>(Rng rng, SequenceWriter<T> sequence)
     {
         int length = ShortestLength + rng.NextInt(LongestLength - ShortestLength + 1);
-        sequence.Token(0, Begin);
-        for (int t = 1; t < length - 1; t++) sequence.Token(t, FirstDistractor + rng.NextInt(Distractors));
-        sequence.Token(length - 1, Trigger);
+        Span<int> steps = stackalloc int[_relevantSteps.Length];   // 0-based steps of the X/Y symbols, ascending
         int c = 0;
-        foreach (var (first, last) in _relevantSteps)
+        for (int i = 0; i < steps.Length; i++)
         {
-            int symbol = rng.NextInt(2);
-            sequence.Token(first - 1 + rng.NextInt(last - first + 1), X + symbol);
-            c = 2 * c + symbol;
+            var (first, last) = _relevantSteps[i];
+            steps[i] = first - 1 + rng.NextInt(last - first + 1);
+            c = 2 * c + rng.NextInt(2);
+        }
+        for (int t = 0, relevant = 0; t < length; t++)
+        {
+            int symbol;
+            if (t == 0) symbol = Begin;
+            else if (t == length - 1) symbol = Trigger;
+            else if (relevant < steps.Length && t == steps[relevant])
+            {
+                symbol = X + ((c >> (steps.Length - 1 - relevant)) & 1); // the class's binary digits, first symbol most significant
+                relevant++;
+            }
+            else symbol = FirstDistractor + rng.NextInt(Distractors);
+            sequence.Token(t, symbol);
         }
         sequence.Class(c);
     }
 
     /// <inheritdoc/>
-    protected override TaskScore ScoreSequence<T>(SequenceOutputs<T> sequence)
-    {
-        double error = MaxAbsoluteError(sequence.Final, sequence.Class);
-        return TaskScore.Single(error >= ErrorBound, error);
-    }
+    protected override TaskScore ScoreSequence<T>(SequenceOutputs<T> sequence) =>
+        OneHotScore(sequence.Final, sequence.Class, ErrorBound);
 }

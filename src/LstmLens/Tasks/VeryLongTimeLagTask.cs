@@ -84,9 +84,6 @@ public sealed class VeryLongTimeLagTask : SequenceTask
     }
 
     /// <inheritdoc/>
-    protected override TaskScore ScoreSequence<T>(SequenceOutputs<T> sequence)
-    {
-        double error = MaxAbsoluteError(sequence.Final, sequence.Class);
-        return TaskScore.Single(error >= ErrorBound, error);
-    }
+    protected override TaskScore ScoreSequence<T>(SequenceOutputs<T> sequence) =>
+        OneHotScore(sequence.Final, sequence.Class, ErrorBound);
 }

@@ -34,53 +34,48 @@ public static class DemoCommand
 
     private static void Run(int updates, ulong seed)
     {
-        const int batch = 32, hidden = 64, reportEvery = 50;
+        const int batchSize = 32, hidden = 64, reportEvery = 50;
         var task = new CopyingTask(delay: 10, symbols: 5, alphabet: 4);
         var rng = new Rng(seed);
         var model = new SequenceModel<float>(new ModelConfig
         {
             Input = InputKind.OneHot,
-            InputSize = task.VocabularySize,
+            InputSize = task.InputSize,
             HiddenSize = hidden,
-            OutputSize = task.VocabularySize,
+            OutputSize = task.OutputSize,
         }, rng.Split());
         model.Initialize(rng.Split());
         model.Training = true;
         var optimizer = new Adam<float>(model.Store.Length, learningRate: 0.01);
         var data = rng.Split();
-        int[] inputs = new int[task.Length * batch], targets = new int[task.Length * batch], predictions = new int[task.Length * batch];
+        var batch = new TaskBatch<float>(task, batchSize);
+        float[] outputs = new float[task.Length * batchSize * task.OutputSize];
 
         Console.WriteLine($"Copying task: remember {task.Symbols} symbols over {task.Delay} blank steps; LSTM with {hidden} units, " +
-            $"{model.Store.Length:N0} parameters, Adam, batch {batch}. Chance accuracy {1.0 / task.Alphabet:P0}.");
+            $"{model.Store.Length:N0} parameters, Adam, batch {batchSize}. Chance accuracy {1.0 / task.Alphabet:P0}.");
         var clock = Stopwatch.StartNew();
         double lossSum = 0, accuracySum = 0;
         ProgressDisplay.Run("training", updates, progress =>
         {
             for (int step = 1; step <= updates; step++)
             {
-                task.Sample(data, batch, inputs, targets);
+                task.Sample(data, batch);
                 model.Store.ZeroGradients();
-                lossSum += model.Forward(new SequenceBatch<float>(task.Length, batch) { Tokens = inputs, TargetIds = targets }, [], []);
+                lossSum += model.Forward(new SequenceBatch<float>(batch.Steps, batchSize) { Tokens = batch.Tokens, TargetIds = batch.StepClasses }, [], []);
                 model.Backward();
                 GradientClipping.ClipGlobalNorm<float>(model.Store.Gradients, 1.0);
                 optimizer.Step(model.Store.Values, model.Store.Gradients);
-                Argmax(model.Logits, task.VocabularySize, predictions);
-                accuracySum += task.Accuracy(predictions, targets, batch);
+                model.Outputs(outputs);
+                accuracySum += task.Score(batch, outputs).Accuracy;
                 if (step % reportEvery == 0)
                 {
                     ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
-                        $"step {step,5}  loss {lossSum / reportEvery:F4}  recall accuracy {accuracySum / reportEvery:P1}  ({step * batch * task.Length / clock.Elapsed.TotalSeconds:N0} tokens/s)"));
+                        $"step {step,5}  loss {lossSum / reportEvery:F4}  recall accuracy {accuracySum / reportEvery:P1}  ({step * batchSize * task.Length / clock.Elapsed.TotalSeconds:N0} tokens/s)"));
                     lossSum = accuracySum = 0;
                 }
                 progress(step);
             }
         });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done in {clock.Elapsed.TotalSeconds:F1} s"));
-    }
-
-    private static void Argmax(ReadOnlySpan<float> logits, int classes, Span<int> predictions)
-    {
-        for (int row = 0; row < predictions.Length; row++)
-            predictions[row] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.Slice(row * classes, classes));
     }
 }

@@ -31,6 +31,7 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
     private T[] _dLogits = [];        // [rows, out] written by the loss during Forward
     private T[] _dHidden = [];        // [T, B, H]
     private T[] _dStackInput = [];    // [T, B, E] (embedding input only)
+    private T[] _logSumExp = [];      // [rows] by-product of the softmax in Outputs
     private bool _lossComputed;
 
     /// <summary>
@@ -84,6 +85,29 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
 
     /// <summary>Logits (or predictions) of the last forward pass [rows, out], rows as in <see cref="ScoredRows"/>.</summary>
     public ReadOnlySpan<T> Logits => _logits.AsSpan(0, ScoredRows(Steps, Batch) * Config.OutputSize);
+
+    /// <summary>
+    /// The head's outputs of the last forward pass as the task reads them, into <paramref name="outputs"/>
+    /// [rows, out]: softmax probabilities for softmax heads, sigmoid probabilities for the multi-label head,
+    /// the raw values for regression.
+    /// </summary>
+    public void Outputs(Span<T> outputs)
+    {
+        var logits = Logits;
+        int rows = ScoredRows(Steps, Batch);
+        switch (Config.Head)
+        {
+            case HeadKind.PerStepSoftmax or HeadKind.LastStepSoftmax:
+                K.SoftmaxRows(logits, rows, Config.OutputSize, outputs, _logSumExp.AsSpan(0, rows));
+                break;
+            case HeadKind.PerStepSigmoid:
+                K.Sigmoid(logits, outputs);
+                break;
+            default:
+                logits.CopyTo(outputs);
+                break;
+        }
+    }
 
     /// <summary>Length of the recurrent state for <paramref name="batch"/> sequences.</summary>
     public int StateLength(int batch) => Stack.StateLength(batch);
@@ -220,6 +244,7 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         Grow(ref _dHidden, n * h);
         Grow(ref _logits, rows * outputs);
         Grow(ref _dLogits, rows * outputs);
+        Grow(ref _logSumExp, rows);
         if (Embedding is null) return;
         Grow(ref _tokens, n);
         Grow(ref _dStackInput, n * inputWidth);

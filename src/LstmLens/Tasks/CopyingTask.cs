@@ -47,7 +47,7 @@ public sealed class CopyingTask : SequenceTask
     public int Delimiter => Alphabet + 1;
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Tokens;
+    public override TaskInputKind InputKind => TaskInputKind.Tokens;
 
     /// <inheritdoc/>
     public override int InputSize => VocabularySize;

@@ -40,7 +40,7 @@ public sealed class EmbeddedReberTask : SequenceTask
     private const int Exit = 7;
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Tokens;
+    public override TaskInputKind InputKind => TaskInputKind.Tokens;
 
     /// <inheritdoc/>
     public override int InputSize => Symbols.Length;

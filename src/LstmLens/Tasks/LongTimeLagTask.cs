@@ -48,7 +48,7 @@ public sealed class LongTimeLagTask : SequenceTask
     public int Y => Delay;
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Tokens;
+    public override TaskInputKind InputKind => TaskInputKind.Tokens;
 
     /// <inheritdoc/>
     public override int InputSize => Delay + 1;

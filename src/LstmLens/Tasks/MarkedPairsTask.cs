@@ -37,7 +37,7 @@ public abstract class MarkedPairsTask : SequenceTask
     public abstract double Target(double x1, double x2);
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Vectors;
+    public override TaskInputKind InputKind => TaskInputKind.Vectors;
 
     /// <summary>Two features: value and marker.</summary>
     public override int InputSize => 2;

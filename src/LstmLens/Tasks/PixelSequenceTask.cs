@@ -65,7 +65,7 @@ public sealed class PixelSequenceTask : SequenceTask
     public int Label(int index) => _labels.Elements[index];
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Vectors;
+    public override TaskInputKind InputKind => TaskInputKind.Vectors;
 
     /// <summary>One feature, the pixel intensity.</summary>
     public override int InputSize => 1;
@@ -86,7 +86,7 @@ public sealed class PixelSequenceTask : SequenceTask
     public override SuccessCriterion Criterion { get; }
 
     /// <summary>Fills <paramref name="batch"/> with the images <paramref name="indices"/> (one per sequence, in order).</summary>
-    public void Fill<T>(SequenceBatch<T> batch, ReadOnlySpan<int> indices) where T : unmanaged, IFloatingPointIeee754<T>
+    public void Fill<T>(TaskBatch<T> batch, ReadOnlySpan<int> indices) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(batch);
         if (indices.Length != batch.BatchSize) throw new ArgumentException($"{indices.Length} indices for a batch of {batch.BatchSize}", nameof(indices));

@@ -2,14 +2,14 @@
 // that training code can treat them alike: what the model reads (token ids or real vectors), which head
 // it needs (per-step softmax, last-step softmax, last-step regression, per-step sigmoid), how a batch is
 // drawn, and the paper's success criterion applied to the model's outputs. Not a trainer, not a model,
-// not a data set: batches are drawn on demand from an Rng into a reusable SequenceBatch.
+// not a data set: batches are drawn on demand from an Rng into a reusable TaskBatch.
 using System.Numerics;
 using LstmLens.Numerics;
 
 namespace LstmLens.Tasks;
 
 /// <summary>What a task feeds the network at each step.</summary>
-public enum InputKind
+public enum TaskInputKind
 {
     /// <summary>One token id per step, in [0, <see cref="SequenceTask.InputSize"/>) (embed or one-hot it).</summary>
     Tokens,
@@ -20,13 +20,13 @@ public enum InputKind
 /// <summary>Which output head a task needs; <see cref="SequenceTask.OutputSize"/> is its width.</summary>
 public enum OutputKind
 {
-    /// <summary>A softmax over classes at every step; targets <see cref="SequenceBatch{T}.StepClasses"/> [T, B].</summary>
+    /// <summary>A softmax over classes at every step; targets <see cref="TaskBatch{T}.StepClasses"/> [T, B].</summary>
     PerStepSoftmax,
-    /// <summary>A softmax over classes after the last step; targets <see cref="SequenceBatch{T}.Classes"/> [B].</summary>
+    /// <summary>A softmax over classes after the last step; targets <see cref="TaskBatch{T}.Classes"/> [B].</summary>
     LastStepSoftmax,
-    /// <summary>Real outputs after the last step, squared error; targets <see cref="SequenceBatch{T}.Values"/> [B, d].</summary>
+    /// <summary>Real outputs after the last step, squared error; targets <see cref="TaskBatch{T}.Values"/> [B, d].</summary>
     LastStepRegression,
-    /// <summary>Independent sigmoids at every step (multi-label); targets <see cref="SequenceBatch{T}.StepLabels"/> [T, B, C].</summary>
+    /// <summary>Independent sigmoids at every step (multi-label); targets <see cref="TaskBatch{T}.StepLabels"/> [T, B, C].</summary>
     PerStepSigmoid,
 }
 
@@ -89,10 +89,10 @@ public sealed record SuccessCriterion(string WrongPrediction, double AllowedWron
 public abstract class SequenceTask
 {
     /// <summary>Per-step class target of steps that carry no target (padding).</summary>
-    public const int IgnoreClass = -1;
+    public const int IgnoreClass = Layers.Losses.IgnoreIndex;
 
     /// <summary>Token ids or real vectors.</summary>
-    public abstract InputKind InputKind { get; }
+    public abstract TaskInputKind InputKind { get; }
 
     /// <summary>Vocabulary size (tokens) or feature count (vectors).</summary>
     public abstract int InputSize { get; }
@@ -115,8 +115,8 @@ public abstract class SequenceTask
     /// <summary>True when the outputs behind <paramref name="score"/> meet <see cref="Criterion"/>.</summary>
     public bool Solved(TaskScore score) => Criterion.IsMetBy(score);
 
-    /// <summary>Draws <see cref="SequenceBatch{T}.BatchSize"/> fresh sequences into <paramref name="batch"/>.</summary>
-    public void Sample<T>(Rng rng, SequenceBatch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Draws <see cref="TaskBatch{T}.BatchSize"/> fresh sequences into <paramref name="batch"/>.</summary>
+    public void Sample<T>(Rng rng, TaskBatch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(rng);
         CheckShape(batch);
@@ -125,7 +125,7 @@ public abstract class SequenceTask
     }
 
     /// <summary>Scores <paramref name="outputs"/> (shaped as in the remarks) against the targets of <paramref name="batch"/>.</summary>
-    public TaskScore Score<T>(SequenceBatch<T> batch, ReadOnlySpan<T> outputs) where T : unmanaged, IFloatingPointIeee754<T>
+    public TaskScore Score<T>(TaskBatch<T> batch, ReadOnlySpan<T> outputs) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShape(batch);
         if (outputs.Length != batch.OutputLength)
@@ -162,7 +162,7 @@ public abstract class SequenceTask
     }
 
     /// <summary>Throws unless <paramref name="batch"/> has this task's kinds and sizes.</summary>
-    protected void CheckShape<T>(SequenceBatch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
+    protected void CheckShape<T>(TaskBatch<T> batch) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(batch);
         if ((batch.InputKind, batch.InputSize, batch.OutputKind, batch.OutputSize) != (InputKind, InputSize, OutputKind, OutputSize))

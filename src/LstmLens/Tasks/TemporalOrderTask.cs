@@ -47,7 +47,7 @@ public sealed class TemporalOrderTask : SequenceTask
     public int RelevantSymbols => _relevantSteps.Length;
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Tokens;
+    public override TaskInputKind InputKind => TaskInputKind.Tokens;
 
     /// <inheritdoc/>
     public override int InputSize => Symbols.Length;

@@ -12,7 +12,7 @@ namespace LstmLens.Tasks;
 /// Sequences of length uniform in [T, T + T/10], one feature: the first N elements are +1 (class 0, the
 /// paper's class 1) or −1 (class 1, the paper's class 2), each class with probability 1/2; later elements
 /// are drawn from N(0, 0.2) (variance 0.2). The regression target at sequence end is 1.0 / 0.0 (3a, 3b) or
-/// 0.2 / 0.8 plus N(0, 0.1) noise (3c). <see cref="SequenceBatch{T}.Classes"/> holds the class, which fixes
+/// 0.2 / 0.8 plus N(0, 0.1) noise (3c). <see cref="TaskBatch{T}.Classes"/> holds the class, which fixes
 /// the noise-free target the criterion uses.
 /// </summary>
 public sealed class TwoSequenceTask : SequenceTask
@@ -61,7 +61,7 @@ public sealed class TwoSequenceTask : SequenceTask
     public double ClassTarget(int c) => _classTargets[c];
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Vectors;
+    public override TaskInputKind InputKind => TaskInputKind.Vectors;
 
     /// <inheritdoc/>
     public override int InputSize => 1;

@@ -50,7 +50,7 @@ public sealed class VeryLongTimeLagTask : SequenceTask
     public int X => Distractors + 2;
 
     /// <inheritdoc/>
-    public override InputKind InputKind => InputKind.Tokens;
+    public override TaskInputKind InputKind => TaskInputKind.Tokens;
 
     /// <inheritdoc/>
     public override int InputSize => Distractors + 4;

@@ -11,7 +11,7 @@ public class CopyingTaskTests
         var task = new CopyingTask(delay: 100);
         const int batch = 4;
         Assert.Equal(120, task.Length);
-        var data = new SequenceBatch<float>(task, batch);
+        var data = new TaskBatch<float>(task, batch);
         task.Sample(new Rng(5), data);
         Assert.Equal(120, data.Steps);
         for (int b = 0; b < batch; b++)
@@ -30,7 +30,7 @@ public class CopyingTaskTests
     public void Accuracy_counts_only_the_recalled_symbols()
     {
         var task = new CopyingTask(delay: 3, symbols: 2, alphabet: 4);
-        var data = new SequenceBatch<double>(task, 1);
+        var data = new TaskBatch<double>(task, 1);
         task.Sample(new Rng(1), data);
         int[] y = SequenceOf.StepClasses(data, 0);
         int c = task.OutputSize;

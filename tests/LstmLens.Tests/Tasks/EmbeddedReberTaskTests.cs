@@ -53,7 +53,7 @@ public class EmbeddedReberTaskTests
     public void A_string_is_right_only_when_legal_outputs_beat_every_illegal_one()
     {
         var task = new EmbeddedReberTask();
-        var batch = new SequenceBatch<double>(task, 1);
+        var batch = new TaskBatch<double>(task, 1);
         task.Sample(new Rng(3), batch);
         int last = batch.Lengths[0] - 1;
         double[] outputs = TaskOutputs.Perfect(task, batch);

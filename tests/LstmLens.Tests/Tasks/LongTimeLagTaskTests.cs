@@ -5,9 +5,9 @@ namespace LstmLens.Tests.Tasks;
 
 public class LongTimeLagTaskTests
 {
-    private static SequenceBatch<double> Draw(SequenceTask task, int batch, ulong seed = 1)
+    private static TaskBatch<double> Draw(SequenceTask task, int batch, ulong seed = 1)
     {
-        var data = new SequenceBatch<double>(task, batch);
+        var data = new TaskBatch<double>(task, batch);
         task.Sample(new Rng(seed), data);
         return data;
     }

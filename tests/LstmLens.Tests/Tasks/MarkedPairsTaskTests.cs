@@ -5,15 +5,15 @@ namespace LstmLens.Tests.Tasks;
 
 public class MarkedPairsTaskTests
 {
-    private static SequenceBatch<double> Draw(SequenceTask task, int batch, ulong seed = 1)
+    private static TaskBatch<double> Draw(SequenceTask task, int batch, ulong seed = 1)
     {
-        var data = new SequenceBatch<double>(task, batch);
+        var data = new TaskBatch<double>(task, batch);
         task.Sample(new Rng(seed), data);
         return data;
     }
 
     // Checks the layout of every sequence and returns the marked positions and values.
-    private static List<(int First, int Second, double X1, double X2, double Target)> Marked(MarkedPairsTask task, SequenceBatch<double> data)
+    private static List<(int First, int Second, double X1, double X2, double Target)> Marked(MarkedPairsTask task, TaskBatch<double> data)
     {
         int t0 = task.MinimalLength;
         var found = new List<(int, int, double, double, double)>();

@@ -25,7 +25,7 @@ public class PixelSequenceTaskTests
     {
         var task = TinyTask();
         Assert.Equal(12, task.MinLength);
-        var batch = new SequenceBatch<double>(task, 2);
+        var batch = new TaskBatch<double>(task, 2);
         task.Fill(batch, [4, 1]);
         for (int t = 0; t < 12; t++)
         {
@@ -43,7 +43,7 @@ public class PixelSequenceTaskTests
         Assert.NotEqual(Enumerable.Range(0, 12), permuted.PixelOrder.ToArray());
         Assert.Equal(permuted.PixelOrder.ToArray(), TinyTask(permutationSeed: 42).PixelOrder.ToArray());
         Assert.NotEqual(permuted.PixelOrder.ToArray(), TinyTask(permutationSeed: 43).PixelOrder.ToArray());
-        var batch = new SequenceBatch<double>(permuted, 1);
+        var batch = new TaskBatch<double>(permuted, 1);
         permuted.Fill(batch, [2]);
         for (int t = 0; t < 12; t++) Assert.Equal((20 + permuted.PixelOrder[t]) / 255.0, batch.Vectors[t]);
     }
@@ -52,7 +52,7 @@ public class PixelSequenceTaskTests
     public void Sampling_draws_every_image_and_labels_follow_the_image()
     {
         var task = TinyTask();
-        var batch = new SequenceBatch<double>(task, 200);
+        var batch = new TaskBatch<double>(task, 200);
         task.Sample(new Rng(1), batch);
         for (int b = 0; b < 200; b++)
         {
@@ -112,7 +112,7 @@ public class PixelSequenceTaskTests
         var perClass = Enumerable.Range(0, task.Count).GroupBy(task.Label).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(Enumerable.Range(0, 10), perClass.Keys.Order());
         Assert.All(perClass.Values, count => Assert.Equal(1000, count)); // the test set is balanced
-        var batch = new SequenceBatch<float>(task, 1);
+        var batch = new TaskBatch<float>(task, 1);
         task.Fill(batch, [0]);
         for (int t = 0; t < 784; t++) Assert.Equal(images.Elements[task.PixelOrder[t]] / 255f, batch.Vectors[t], 6);
     }

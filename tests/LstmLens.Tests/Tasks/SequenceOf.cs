@@ -5,12 +5,12 @@ namespace LstmLens.Tests.Tasks;
 
 internal static class SequenceOf
 {
-    public static int[] Tokens<T>(SequenceBatch<T> batch, int b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+    public static int[] Tokens<T>(TaskBatch<T> batch, int b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         [.. Enumerable.Range(0, batch.Lengths[b]).Select(t => batch.Tokens[t * batch.BatchSize + b])];
 
-    public static int[] StepClasses<T>(SequenceBatch<T> batch, int b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+    public static int[] StepClasses<T>(TaskBatch<T> batch, int b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         [.. Enumerable.Range(0, batch.Lengths[b]).Select(t => batch.StepClasses[t * batch.BatchSize + b])];
 
-    public static double[] Feature(SequenceBatch<double> batch, int b, int feature) =>
+    public static double[] Feature(TaskBatch<double> batch, int b, int feature) =>
         [.. Enumerable.Range(0, batch.Lengths[b]).Select(t => batch.Vectors[(t * batch.BatchSize + b) * batch.InputSize + feature])];
 }

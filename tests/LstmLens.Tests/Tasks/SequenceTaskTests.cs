@@ -27,14 +27,14 @@ public class SequenceTaskTests
         ["pixels"] = () => PixelSequenceTaskTests.TinyTask(permutationSeed: 3),
     };
 
-    private static SequenceBatch<double> Draw(SequenceTask task, ulong seed, int batch = 16)
+    private static TaskBatch<double> Draw(SequenceTask task, ulong seed, int batch = 16)
     {
-        var b = new SequenceBatch<double>(task, batch);
+        var b = new TaskBatch<double>(task, batch);
         task.Sample(new Rng(seed), b);
         return b;
     }
 
-    private static void AssertSameBatch(SequenceBatch<double> x, SequenceBatch<double> y)
+    private static void AssertSameBatch(TaskBatch<double> x, TaskBatch<double> y)
     {
         Assert.Equal(x.Steps, y.Steps);
         Assert.Equal(x.Lengths.ToArray(), y.Lengths.ToArray());
@@ -59,12 +59,12 @@ public class SequenceTaskTests
     public void Reused_batch_equals_a_fresh_one(string name)
     {
         var task = Tasks[name]();
-        var reused = new SequenceBatch<double>(task, 16);
+        var reused = new TaskBatch<double>(task, 16);
         var rng = new Rng(11);
         for (int i = 0; i < 5; i++) task.Sample(rng, reused);
         var rng2 = new Rng(11);
-        var fresh = new SequenceBatch<double>(task, 16);
-        for (int i = 0; i < 4; i++) task.Sample(rng2, new SequenceBatch<double>(task, 16));
+        var fresh = new TaskBatch<double>(task, 16);
+        for (int i = 0; i < 4; i++) task.Sample(rng2, new TaskBatch<double>(task, 16));
         task.Sample(rng2, fresh);
         AssertSameBatch(fresh, reused);
     }
@@ -76,7 +76,7 @@ public class SequenceTaskTests
         var batch = Draw(task, 3, batch: 32);
         int n = batch.BatchSize, steps = batch.Steps;
         Assert.Equal(batch.Lengths.ToArray().Max(), steps);
-        bool tokens = task.InputKind == InputKind.Tokens;
+        bool tokens = task.InputKind == TaskInputKind.Tokens;
         Assert.Equal(tokens ? steps * n : 0, batch.Tokens.Length);
         Assert.Equal(tokens ? 0 : steps * n * task.InputSize, batch.Vectors.Length);
         for (int b = 0; b < n; b++)
@@ -139,7 +139,7 @@ public class SequenceTaskTests
         var batch = Draw(task, 1);
         var error = Assert.Throws<ArgumentException>(() => task.Score(batch, new double[3]));
         Assert.Contains("this batch needs", error.Message, StringComparison.Ordinal);
-        var other = new SequenceBatch<double>(new AddingTask(40), 16);
+        var other = new TaskBatch<double>(new AddingTask(40), 16);
         Assert.Throws<ArgumentException>(() => task.Sample(new Rng(1), other));
         // A batch fits every task of the same shape: transfer copying evaluates at a longer delay.
         var longer = new CopyingTask(delay: 50);
@@ -151,7 +151,7 @@ public class SequenceTaskTests
     public void Float_batches_hold_the_same_sequences()
     {
         var task = TwoSequenceTask.NoisyTargets(50, 3);
-        var single = new SequenceBatch<float>(task, 8);
+        var single = new TaskBatch<float>(task, 8);
         task.Sample(new Rng(4), single);
         var wide = Draw(task, 4, batch: 8);
         Assert.Equal(wide.Vectors.ToArray().Select(v => (float)v), single.Vectors.ToArray());

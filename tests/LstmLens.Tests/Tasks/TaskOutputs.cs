@@ -7,7 +7,7 @@ namespace LstmLens.Tests.Tasks;
 internal static class TaskOutputs
 {
     /// <summary>One-hot / multi-hot targets, noise-free regression targets.</summary>
-    public static double[] Perfect(SequenceTask task, SequenceBatch<double> batch)
+    public static double[] Perfect(SequenceTask task, TaskBatch<double> batch)
     {
         var outputs = new double[batch.OutputLength];
         int c = task.OutputSize;
@@ -32,7 +32,7 @@ internal static class TaskOutputs
     }
 
     /// <summary>Uniform probabilities (classification, sigmoid 0.5) or the targets shifted by 0.5 (regression).</summary>
-    public static double[] Clueless(SequenceTask task, SequenceBatch<double> batch)
+    public static double[] Clueless(SequenceTask task, TaskBatch<double> batch)
     {
         if (task.OutputKind != OutputKind.LastStepRegression)
             return [.. Enumerable.Repeat(task.OutputKind == OutputKind.PerStepSigmoid ? 0.5 : 1.0 / task.OutputSize, batch.OutputLength)];

@@ -17,7 +17,7 @@ public class TemporalOrderTaskTests
         var task = relevant == 2 ? TemporalOrderTask.TwoSymbols() : TemporalOrderTask.ThreeSymbols();
         Assert.Equal(1 << relevant, task.OutputSize);
         const int n = 8000;
-        var data = new SequenceBatch<double>(task, n);
+        var data = new TaskBatch<double>(task, n);
         task.Sample(new Rng(9), data);
         var classCounts = new int[task.OutputSize];
         var positions = new HashSet<int>();
@@ -51,7 +51,7 @@ public class TemporalOrderTaskTests
     public void Misclassified_at_an_output_error_of_0_3_solved_below_mean_0_1()
     {
         var task = TemporalOrderTask.TwoSymbols();
-        var data = new SequenceBatch<double>(task, 100);
+        var data = new TaskBatch<double>(task, 100);
         task.Sample(new Rng(2), data);
         double[] Confidence(Func<int, double> p)
         {

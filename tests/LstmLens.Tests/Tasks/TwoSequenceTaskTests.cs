@@ -5,9 +5,9 @@ namespace LstmLens.Tests.Tasks;
 
 public class TwoSequenceTaskTests
 {
-    private static SequenceBatch<double> Draw(SequenceTask task, int batch, ulong seed = 1)
+    private static TaskBatch<double> Draw(SequenceTask task, int batch, ulong seed = 1)
     {
-        var data = new SequenceBatch<double>(task, batch);
+        var data = new TaskBatch<double>(task, batch);
         task.Sample(new Rng(seed), data);
         return data;
     }
@@ -67,7 +67,7 @@ public class TwoSequenceTaskTests
     }
 
     // Outputs at the noise-free target plus `errors[b]`.
-    private static double[] Off(TwoSequenceTask task, SequenceBatch<double> data, Func<int, double> error) =>
+    private static double[] Off(TwoSequenceTask task, TaskBatch<double> data, Func<int, double> error) =>
         [.. Enumerable.Range(0, data.BatchSize).Select(b => task.ClassTarget(data.Classes[b]) + error(b))];
 
     [Fact]

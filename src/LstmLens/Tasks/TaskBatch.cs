@@ -11,7 +11,7 @@ namespace LstmLens.Tasks;
 /// One batch of B sequences. Per-step buffers are [Steps, B, width] with Steps the longest length in the
 /// batch; only the buffers the task's kinds use are non-empty.
 /// </summary>
-public sealed class SequenceBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class TaskBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int _tokenWidth, _vectorWidth, _stepClassWidth, _labelWidth;
     private int[] _tokens = [];      // [capacity, B]
@@ -24,13 +24,13 @@ public sealed class SequenceBatch<T> where T : unmanaged, IFloatingPointIeee754<
     private int _capacity;
 
     /// <summary>Allocates buffers shaped for <paramref name="task"/> (and any task with the same kinds and sizes).</summary>
-    public SequenceBatch(SequenceTask task, int batchSize)
+    public TaskBatch(SequenceTask task, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         (InputKind, InputSize, OutputKind, OutputSize, BatchSize) = (task.InputKind, task.InputSize, task.OutputKind, task.OutputSize, batchSize);
-        _tokenWidth = InputKind == InputKind.Tokens ? 1 : 0;
-        _vectorWidth = InputKind == InputKind.Vectors ? InputSize : 0;
+        _tokenWidth = InputKind == TaskInputKind.Tokens ? 1 : 0;
+        _vectorWidth = InputKind == TaskInputKind.Vectors ? InputSize : 0;
         _stepClassWidth = OutputKind == OutputKind.PerStepSoftmax ? 1 : 0;
         _labelWidth = OutputKind == OutputKind.PerStepSigmoid ? OutputSize : 0;
         bool lastStep = OutputKind is OutputKind.LastStepSoftmax or OutputKind.LastStepRegression;
@@ -41,7 +41,7 @@ public sealed class SequenceBatch<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     /// <summary>Input kind of the tasks this batch fits.</summary>
-    public InputKind InputKind { get; }
+    public TaskInputKind InputKind { get; }
 
     /// <summary>Vocabulary size or feature count.</summary>
     public int InputSize { get; }
@@ -176,10 +176,10 @@ public sealed class SequenceBatch<T> where T : unmanaged, IFloatingPointIeee754<
 /// <summary>Writes sequence b of a batch; a task's generator sees only this.</summary>
 public readonly struct SequenceWriter<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly SequenceBatch<T> _batch;
+    private readonly TaskBatch<T> _batch;
     private readonly int _b;
 
-    internal SequenceWriter(SequenceBatch<T> batch, int b) => (_batch, _b) = (batch, b);
+    internal SequenceWriter(TaskBatch<T> batch, int b) => (_batch, _b) = (batch, b);
 
     /// <summary>Input token at step t (extends the sequence to t + 1 steps).</summary>
     public void Token(int t, int id) => _batch.SetToken(t, _b, id);
@@ -203,11 +203,11 @@ public readonly struct SequenceWriter<T> where T : unmanaged, IFloatingPointIeee
 /// <summary>Sequence b of a batch with a model's outputs for it; a task's scorer sees only this.</summary>
 public readonly ref struct SequenceOutputs<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly SequenceBatch<T> _batch;
+    private readonly TaskBatch<T> _batch;
     private readonly ReadOnlySpan<T> _outputs;
     private readonly int _b;
 
-    internal SequenceOutputs(SequenceBatch<T> batch, ReadOnlySpan<T> outputs, int b)
+    internal SequenceOutputs(TaskBatch<T> batch, ReadOnlySpan<T> outputs, int b)
     {
         _batch = batch;
         _outputs = outputs;

@@ -24,7 +24,7 @@ public static class CommandRunner
         }
         try
         {
-            return parsed.Invoke();
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsUserError(e))
         {
@@ -39,6 +39,6 @@ public static class CommandRunner
 
     /// <summary>Errors caused by the input, reported without a stack trace.</summary>
     private static bool IsUserError(Exception e) =>
-        e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
+        e is ArgumentException or InvalidDataException or NotSupportedException or FileNotFoundException or DirectoryNotFoundException
             or UnauthorizedAccessException or FormatException or IOException;
 }

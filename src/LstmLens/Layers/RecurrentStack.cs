@@ -31,6 +31,10 @@ public sealed class RecurrentStack<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>The layers, bottom first.</summary>
     public IReadOnlyList<RecurrentLayer<T>> Layers => _layers;
 
+    /// <summary>Every generator the stack draws from, in a fixed order (dropouts, then detach generators), for checkpoints.</summary>
+    public IEnumerable<Rng> Generators =>
+        _dropouts.Select(d => d.Rng).Concat(_layers.Select(l => l.DetachRng).OfType<Rng>());
+
     /// <summary>Features per input step.</summary>
     public int InputSize => _layers[0].InputSize;
 

@@ -72,12 +72,15 @@ public sealed record ModelConfig
     public double ForgetBias { get; init; }
 
     /// <summary>Features per step entering the first recurrent layer.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int RecurrentInputSize => Input == InputKind.Embedding ? EmbeddingSize : InputSize;
 
     /// <summary>True for heads scored at every step, false for heads scored at the last step only.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool ScoresEveryStep => Head is HeadKind.PerStepSoftmax or HeadKind.PerStepSigmoid;
 
     /// <summary>True for heads whose targets are class ids, false for heads with real-valued targets.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool HasClassTargets => Head is HeadKind.PerStepSoftmax or HeadKind.LastStepSoftmax;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent setting.</summary>

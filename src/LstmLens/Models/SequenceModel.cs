@@ -67,6 +67,9 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The output layer.</summary>
     public Linear<T> Decoder { get; }
 
+    /// <summary>Every generator the model draws from during training, in a fixed order, for checkpoints.</summary>
+    public IEnumerable<Rng> Generators => new[] { _inputDropout.Rng, _outputDropout.Rng }.Concat(Stack.Generators);
+
     /// <summary>Training mode: dropout and h-/c-detach draws are active.</summary>
     public bool Training
     {

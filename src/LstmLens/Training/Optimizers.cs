@@ -11,8 +11,8 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Learning rate used by the next <see cref="Step"/>.</summary>
     public double LearningRate { get; set; }
 
-    /// <summary>Updates completed.</summary>
-    public long Steps { get; protected set; }
+    /// <summary>Updates completed (restored from checkpoints together with <see cref="State"/>).</summary>
+    public long Steps { get; set; }
 
     /// <summary>Named state tensors (e.g. "exp_avg"), flat and aligned with the parameters.</summary>
     public abstract IReadOnlyDictionary<string, T[]> State { get; }

@@ -1,0 +1,274 @@
+// `lstmlens train`: trains a language model on a corpus and writes a run directory (config.json,
+// vocab.txt, model.safetensors with the best validation weights, metrics.jsonl, checkpoint.safetensors).
+// --resume continues a run from its checkpoint exactly; Ctrl+C saves a checkpoint and exits cleanly.
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using LstmLens.Cli.Output;
+using LstmLens.Data;
+using LstmLens.Layers;
+using LstmLens.Models;
+using LstmLens.Numerics;
+using LstmLens.Training;
+
+namespace LstmLens.Cli.Commands;
+
+/// <summary>The train verb.</summary>
+public static class TrainCommand
+{
+    private const string TrainingSection = "training", DataSection = "data", BatchingSection = "batching";
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var o = new Options();
+        var command = new Command("train", "Train a language model on a corpus (truncated BPTT)");
+        foreach (var option in o.All) command.Options.Add(option);
+        command.SetAction(r => Run(r, o));
+        return command;
+    }
+
+    private sealed class Options
+    {
+        public readonly Option<string?> Train = new("--train") { Description = "Training text (one sentence per line)" };
+        public readonly Option<string?> Valid = new("--valid") { Description = "Validation text" };
+        public readonly Option<string?> Test = new("--test") { Description = "Test text (evaluated with the best model at the end)" };
+        public readonly Option<string?> Data = new("--data") { Description = "Directory with ptb.*.txt, wiki.*.tokens or {train,valid,test}.txt" };
+        public readonly Option<CorpusFormat?> Format = new("--format") { Description = "text, tagged (word/TAG) or conllu (default: by extension)" };
+        public readonly Option<string> Cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
+            .AcceptOnlyFromAmong("lstm", "lstm1997", "gru", "rnn");
+        public readonly Option<int> Layers = Positive("--layers", "Stacked recurrent layers", 1);
+        public readonly Option<int> Embed = Positive("--embed", "Embedding size E", 64);
+        public readonly Option<int> Hidden = Positive("--hidden", "Hidden units H per layer", 256);
+        public readonly Option<int> Batch = Positive("--batch", "Parallel streams B", 20);
+        public readonly Option<int> Bptt = Positive("--bptt", "Steps per BPTT window T", 35);
+        public readonly Option<int> Epochs = Positive("--epochs", "Passes over the training data", 6);
+        public readonly Option<string> Optimizer = new Option<string>("--optimizer") { Description = "Optimizer", DefaultValueFactory = _ => "sgd" }
+            .AcceptOnlyFromAmong("sgd", "adam", "adagrad");
+        public readonly Option<double> Lr = new("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 1.0 };
+        public readonly Option<double> Momentum = new("--momentum") { Description = "SGD momentum" };
+        public readonly Option<double?> LrDecay = new("--lr-decay") { Description = "Decay factor: per epoch after --decay-after, else on validation plateau" };
+        public readonly Option<int?> DecayAfter = new("--decay-after") { Description = "Epochs at the initial rate before decaying every epoch" };
+        public readonly Option<string> Clip = new("--clip") { Description = "Gradient-norm clip, or none", DefaultValueFactory = _ => "5" };
+        public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on recurrent layer outputs" };
+        public readonly Option<double?> InitRange = new("--init-range") { Description = "Uniform initialisation range a (default: PyTorch's)" };
+        public readonly Option<double> HDetach = CommonOptions.Probability("--h-detach", "h-detach blocking probability");
+        public readonly Option<double> CDetach = CommonOptions.Probability("--c-detach", "c-detach blocking probability");
+        public readonly Option<int> AnnealDetach = new("--anneal-detach") { Description = "Switch detaching off for the last K epochs" };
+        public readonly Option<ulong> Seed = CommonOptions.Seed();
+        public readonly Option<int> Threads = CommonOptions.Threads();
+        public readonly Option<string> Kernels = CommonOptions.Kernels();
+        public readonly Option<int?> MaxVocab = new("--max-vocab") { Description = "Vocabulary cap (including <unk>, <eos>)" };
+        public readonly Option<int> MinCount = Positive("--min-count", "Minimum count of a word in training data", 1);
+        public readonly Option<int?> EvalEvery = new("--eval-every") { Description = "Also validate every N updates" };
+        public readonly Option<int?> Patience = new("--patience") { Description = "Early stopping after N validations without improvement" };
+        public readonly Option<int> CheckpointEvery = Positive("--checkpoint-every", "Updates between checkpoints", 200);
+        public readonly Option<string> Out = new("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/lm" };
+        public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --out from its checkpoint" };
+        public readonly Option<bool> Json = CommonOptions.Json();
+
+        public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
+
+        /// <summary>Options that fix the run; they cannot be given again with --resume.</summary>
+        public IEnumerable<Option> RunDefining =>
+            [Format, Cell, Layers, Embed, Hidden, Batch, Bptt, Epochs, Optimizer, Lr, Momentum, LrDecay, DecayAfter, Clip, Dropout,
+             InitRange, HDetach, CDetach, AnnealDetach, Seed, MaxVocab, MinCount, EvalEvery, Patience, CheckpointEvery];
+
+        private static Option<int> Positive(string name, string description, int fallback)
+        {
+            var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback };
+            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1"); });
+            return option;
+        }
+    }
+
+    private static int Run(ParseResult r, Options o)
+    {
+        Console.WriteLine(CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!));
+        string directory = r.GetValue(o.Out)!;
+        bool resume = r.GetValue(o.Resume);
+        ModelConfig model;
+        TrainingOptions training;
+        LanguageModelSettings batching;
+        CorpusSource source;
+        Vocabulary? vocabulary = null;
+        if (resume)
+        {
+            var given = o.RunDefining.FirstOrDefault(option => r.GetResult(option) is { Implicit: false });
+            if (given is not null) throw new ArgumentException($"{given.Name} cannot be changed with --resume (the run's config.json fixes it)");
+            (model, var root) = ModelFiles.ReadConfig(directory);
+            training = ModelFiles.ReadSection<TrainingOptions>(root, TrainingSection) ?? throw new InvalidDataException($"{directory}: config.json has no training section");
+            batching = ModelFiles.ReadSection<LanguageModelSettings>(root, BatchingSection) ?? throw new InvalidDataException($"{directory}: config.json has no batching section");
+            source = ModelFiles.ReadSection<CorpusSource>(root, DataSection) ?? throw new InvalidDataException($"{directory}: config.json has no data section");
+            vocabulary = Vocabulary.Load(Path.Combine(directory, ModelFiles.VocabularyFile));
+        }
+        else
+        {
+            source = Source(r, o);
+            training = Training(r, o);
+            batching = new LanguageModelSettings
+            {
+                Batch = r.GetValue(o.Batch), Bptt = r.GetValue(o.Bptt), EvalEvery = r.GetValue(o.EvalEvery),
+                Patience = r.GetValue(o.Patience), CheckpointEvery = r.GetValue(o.CheckpointEvery),
+            };
+            batching.Validate();
+            model = null!;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var corpus = LanguageModelCorpus.Load(source, vocabulary);
+        Console.WriteLine($"corpus: {corpus.Train.Count:N0} training tokens, {corpus.Valid.Count:N0} validation tokens" +
+            (corpus.Test is null ? "" : $", {corpus.Test.Count:N0} test tokens") +
+            $"; vocabulary {corpus.Vocabulary.Count:N0} ({corpus.Train.UnknownCount:N0} training words mapped to <unk>); read in {clock.Elapsed.TotalSeconds:F1} s");
+        if (!resume)
+        {
+            model = new ModelConfig
+            {
+                Cell = RecurrentLayers.ParseCell(r.GetValue(o.Cell)!),
+                InputSize = corpus.Vocabulary.Count,
+                EmbeddingSize = r.GetValue(o.Embed),
+                HiddenSize = r.GetValue(o.Hidden),
+                NumLayers = r.GetValue(o.Layers),
+                OutputSize = corpus.Vocabulary.Count,
+                Dropout = r.GetValue(o.Dropout),
+                InitRange = r.GetValue(o.InitRange),
+            };
+            try
+            {
+                model.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"invalid model option: {e.Message}", e);
+            }
+            Directory.CreateDirectory(directory);
+            ModelFiles.WriteConfig(directory, model, new Dictionary<string, object>
+            {
+                [TrainingSection] = training, [BatchingSection] = batching, [DataSection] = source,
+            });
+            corpus.Vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
+        }
+
+        var rng = new Rng(training.Seed);
+        var network = new SequenceModel<float>(model, rng.Split());
+        network.Initialize(rng.Split());
+        var trainer = new LanguageModelTrainer(network, training, batching, corpus.Train.Ids, corpus.Valid.Ids, directory, rng.Split());
+        Console.WriteLine($"model: {model.Cell.ToString().ToLowerInvariant()} {model.NumLayers}×{model.HiddenSize}, embedding {model.EmbeddingSize}, " +
+            $"{network.Store.Length:N0} parameters; {trainer.Batches.Count:N0} windows of {batching.Bptt}×{batching.Batch} per epoch; run directory {directory}");
+
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = RunWithProgress(trainer, resume, batching, stop.Token);
+        }
+        catch (NonFiniteException e)
+        {
+            throw new InvalidDataException($"training stopped: {e.Message}; the last checkpoint ({trainer.CheckpointPath}) and best model are intact", e);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        return Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
+    }
+
+    private static TrainingOutcome RunWithProgress(LanguageModelTrainer trainer, bool resume, LanguageModelSettings batching, CancellationToken stop)
+    {
+        TrainingOutcome outcome = TrainingOutcome.Completed;
+        var clock = Stopwatch.StartNew();
+        long tokens = 0;
+        int lastEpoch = -1;
+        ProgressDisplay.Run("training", 1.0, progress =>
+        {
+            outcome = trainer.Run(resume, stop, p =>
+            {
+                tokens += batching.Bptt * (long)batching.Batch;
+                progress((p.Epoch + (double)p.Window / p.Windows) / p.Epochs);
+                bool epochDone = p.Window == p.Windows;
+                if (epochDone || (p.Window % 100 == 0 && !ProgressDisplay.Interactive) || p.Epoch != lastEpoch)
+                {
+                    lastEpoch = p.Epoch;
+                    ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
+                        $"epoch {p.Epoch + 1}/{p.Epochs} window {p.Window}/{p.Windows}  train loss {p.TrainLoss:F4}  perplexity {Math.Exp(p.TrainLoss):F2}  lr {p.LearningRate:G4}  {tokens / clock.Elapsed.TotalSeconds:N0} tokens/s"));
+                }
+            });
+        });
+        return outcome;
+    }
+
+    private static int Report(TrainingOutcome outcome, string directory, LanguageModelCorpus corpus,
+        LanguageModelSettings batching, LanguageModelTrainer trainer, bool json)
+    {
+        var lines = File.ReadLines(trainer.MetricsPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        double bestValid = lines.Count == 0 ? double.NaN : lines.Min(l => l.GetProperty("valid_perplexity").GetDouble());
+        double? test = null;
+        if (outcome != TrainingOutcome.Interrupted && corpus.Test is not null && lines.Count > 0)
+        {
+            var (best, _, _) = ModelFiles.Load<float>(directory);
+            test = Math.Exp(LanguageModelTrainer.Evaluate(best, corpus.Test.Ids, batching.EvalBatch, batching.Bptt).Loss);
+        }
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { outcome = outcome.ToString().ToLowerInvariant(), best_valid_perplexity = bestValid, test_perplexity = test, directory }));
+        }
+        else
+        {
+            Console.WriteLine(outcome == TrainingOutcome.Interrupted
+                ? $"interrupted: checkpoint saved; continue with --resume --out {directory}"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{outcome.ToString().ToLowerInvariant()}: best validation perplexity {bestValid:F2}{(test is double t ? $", test perplexity {t:F2}" : "")}; model in {directory}"));
+        }
+        return outcome == TrainingOutcome.Interrupted ? 130 : 0;
+    }
+
+    private static CorpusSource Source(ParseResult r, Options o)
+    {
+        string? train = r.GetValue(o.Train), valid = r.GetValue(o.Valid), test = r.GetValue(o.Test), data = r.GetValue(o.Data);
+        if (data is not null && (train ?? valid ?? test) is not null) throw new ArgumentException("give either --data or --train/--valid/--test, not both");
+        if (data is not null) (train, valid, test) = Corpus.FindSplits(data);
+        if (train is null || valid is null) throw new ArgumentException("--train and --valid (or --data) are required");
+        return new CorpusSource
+        {
+            Train = Path.GetFullPath(train), Valid = Path.GetFullPath(valid), Test = test is null ? null : Path.GetFullPath(test),
+            Format = r.GetValue(o.Format) ?? Corpus.GuessFormat(train),
+            MaxVocabulary = r.GetValue(o.MaxVocab), MinCount = r.GetValue(o.MinCount),
+        };
+    }
+
+    private static TrainingOptions Training(ParseResult r, Options o)
+    {
+        double? decay = r.GetValue(o.LrDecay);
+        int? after = r.GetValue(o.DecayAfter);
+        string clip = r.GetValue(o.Clip)!;
+        double? clipNorm = clip == "none" ? null
+            : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
+            : throw new ArgumentException($"--clip must be a number or 'none' (got '{clip}')");
+        var options = new TrainingOptions
+        {
+            Optimizer = r.GetValue(o.Optimizer)!,
+            LearningRate = r.GetValue(o.Lr),
+            Momentum = r.GetValue(o.Momentum),
+            Schedule = after is not null ? ScheduleKind.StepDecay : decay is not null ? ScheduleKind.Plateau : ScheduleKind.Constant,
+            DecayFactor = decay ?? 0.8,
+            DecayAfter = after ?? 0,
+            ClipNorm = clipNorm,
+            HDetach = r.GetValue(o.HDetach),
+            CDetach = r.GetValue(o.CDetach),
+            AnnealDetachEpochs = r.GetValue(o.AnnealDetach),
+            Epochs = r.GetValue(o.Epochs),
+            Seed = r.GetValue(o.Seed),
+        };
+        options.Validate();
+        if (options.CDetach > 0 && RecurrentLayers.ParseCell(r.GetValue(o.Cell)!) is CellType.Gru or CellType.Rnn)
+            throw new ArgumentException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
+        return options;
+    }
+}

@@ -1,0 +1,209 @@
+// Language-model training by truncated backpropagation through time over a continuous token stream:
+// B parallel streams read T steps at a time with the hidden state carried across windows (reset at
+// each epoch start), validation perplexity every epoch (and optionally every N updates), the best
+// model kept as the run's model.safetensors, learning-rate schedules, early stopping, periodic
+// atomic checkpoints, and a clean stop on request. Not the command line: progress is reported to a
+// callback and files go to the run directory.
+using LstmLens.Data;
+using LstmLens.Models;
+using LstmLens.Numerics;
+
+namespace LstmLens.Training;
+
+/// <summary>Batching and bookkeeping settings of language-model training.</summary>
+public sealed record LanguageModelSettings
+{
+    /// <summary>B, parallel streams in training.</summary>
+    public int Batch { get; init; } = 20;
+
+    /// <summary>T, steps per BPTT window.</summary>
+    public int Bptt { get; init; } = 35;
+
+    /// <summary>Parallel streams when evaluating.</summary>
+    public int EvalBatch { get; init; } = 10;
+
+    /// <summary>Also validate every this many updates (null: once per epoch only).</summary>
+    public int? EvalEvery { get; init; }
+
+    /// <summary>Stop after this many validations in a row without improvement (null: never).</summary>
+    public int? Patience { get; init; }
+
+    /// <summary>Write a resumable checkpoint every this many updates (and at every epoch end).</summary>
+    public int CheckpointEvery { get; init; } = 200;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first unusable setting.</summary>
+    public void Validate()
+    {
+        if (Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {Batch})");
+        if (Bptt < 1) throw new ArgumentException($"--bptt must be at least 1 (got {Bptt})");
+        if (EvalBatch < 1) throw new ArgumentException($"--eval-batch must be at least 1 (got {EvalBatch})");
+        if (EvalEvery is < 1) throw new ArgumentException($"--eval-every must be at least 1 (got {EvalEvery})");
+        if (Patience is < 1) throw new ArgumentException($"--patience must be at least 1 (got {Patience})");
+        if (CheckpointEvery < 1) throw new ArgumentException($"--checkpoint-every must be at least 1 (got {CheckpointEvery})");
+    }
+}
+
+/// <summary>Progress of a training run, for display.</summary>
+public readonly record struct TrainingProgress(int Epoch, int Epochs, int Window, int Windows, long Updates, double TrainLoss, double LearningRate);
+
+/// <summary>How a run ended.</summary>
+public enum TrainingOutcome
+{
+    /// <summary>All epochs ran.</summary>
+    Completed,
+    /// <summary>Validation stopped improving for the configured patience.</summary>
+    EarlyStopped,
+    /// <summary>Stopped on request (Ctrl+C) after saving a checkpoint.</summary>
+    Interrupted,
+}
+
+/// <summary>Trains a language model on a token stream.</summary>
+public sealed class LanguageModelTrainer
+{
+    private readonly SequenceModel<float> _model;
+    private readonly TrainingOptions _options;
+    private readonly LanguageModelSettings _settings;
+    private readonly int[] _train, _valid;
+    private readonly string _directory;
+    private readonly Updater<float> _updater;
+
+    /// <summary>
+    /// Prepares training of <paramref name="model"/> (already initialised, its generators split from the run's
+    /// seed) on <paramref name="train"/>, validated on <paramref name="valid"/>, writing into <paramref name="directory"/>.
+    /// </summary>
+    public LanguageModelTrainer(SequenceModel<float> model, TrainingOptions options, LanguageModelSettings settings,
+        int[] train, int[] valid, string directory, Rng rng)
+    {
+        settings.Validate();
+        if (model.Config.Head != HeadKind.PerStepSoftmax) throw new ArgumentException("language models need the per-step softmax head");
+        _model = model;
+        _options = options;
+        _settings = settings;
+        _train = train;
+        _valid = valid;
+        _directory = directory;
+        _updater = new Updater<float>(model, options, rng);
+        Batches = new BpttBatches(train, settings.Batch, settings.Bptt);
+    }
+
+    /// <summary>The training windows.</summary>
+    public BpttBatches Batches { get; }
+
+    /// <summary>Path of the resumable checkpoint.</summary>
+    public string CheckpointPath => Path.Combine(_directory, TrainingCheckpoint.FileName);
+
+    /// <summary>Path of metrics.jsonl.</summary>
+    public string MetricsPath => Path.Combine(_directory, "metrics.jsonl");
+
+    /// <summary>
+    /// Runs (or, with <paramref name="resume"/>, continues from the checkpoint) until all epochs are done, early
+    /// stopping triggers, or <paramref name="stop"/> is cancelled. A non-finite loss or gradient throws
+    /// <see cref="NonFiniteException"/> and leaves the last checkpoint and best model untouched.
+    /// </summary>
+    public TrainingOutcome Run(bool resume, CancellationToken stop, Action<TrainingProgress>? progress = null)
+    {
+        float[] carried = new float[_model.StateLength(_settings.Batch)]; // [Σ S·B·H] state carried across windows
+        var position = new TrainerPosition { LearningRate = _updater.Optimizer.LearningRate };
+        if (resume)
+        {
+            if (!File.Exists(CheckpointPath)) throw new FileNotFoundException($"{CheckpointPath}: no checkpoint to resume from", CheckpointPath);
+            position = TrainingCheckpoint.Load(CheckpointPath, _model, _updater.Optimizer, carried);
+        }
+        var metrics = new MetricsLog(MetricsPath, resume ? position.MetricsLines : 0);
+        int[] inputs = new int[_settings.Bptt * _settings.Batch], targets = new int[inputs.Length];
+
+        for (int epoch = position.Epoch; epoch < _options.Epochs; epoch++)
+        {
+            _updater.SetEpoch(epoch);
+            if (_options.Schedule == ScheduleKind.Plateau || resume) _updater.Optimizer.LearningRate = position.LearningRate;
+            resume = false;
+            if (position.Window == 0) Array.Clear(carried);
+            for (int window = position.Window; window < Batches.Count; window++)
+            {
+                int steps = Batches.Fill(window, inputs, targets);
+                int n = steps * _settings.Batch;
+                var batch = new SequenceBatch<float>(steps, _settings.Batch) { Tokens = inputs.AsSpan(0, n), TargetIds = targets.AsSpan(0, n) };
+                double loss = _updater.Update(batch, carried, carried);
+                position = position with
+                {
+                    Window = window + 1,
+                    Updates = position.Updates + 1,
+                    TrainLossSum = position.TrainLossSum + loss * n,
+                    TrainTokens = position.TrainTokens + n,
+                    LearningRate = _updater.Optimizer.LearningRate,
+                };
+                progress?.Invoke(new TrainingProgress(epoch, _options.Epochs, window + 1, Batches.Count, position.Updates,
+                    position.TrainLossSum / position.TrainTokens, position.LearningRate));
+                if (_settings.EvalEvery is int every && position.Updates % every == 0 && window + 1 < Batches.Count)
+                {
+                    position = Validate(position, metrics, epoch, endOfEpoch: false);
+                    if (Patience(position)) return Finish(position, carried, TrainingOutcome.EarlyStopped);
+                }
+                if (stop.IsCancellationRequested) return Finish(position with { MetricsLines = metrics.Lines }, carried, TrainingOutcome.Interrupted);
+                if (position.Updates % _settings.CheckpointEvery == 0)
+                    TrainingCheckpoint.Save(CheckpointPath, _model, _updater.Optimizer, carried, position with { MetricsLines = metrics.Lines });
+            }
+            position = Validate(position, metrics, epoch, endOfEpoch: true);
+            position = position with { Epoch = epoch + 1, Window = 0, TrainLossSum = 0, TrainTokens = 0 };
+            if (Patience(position)) return Finish(position, carried, TrainingOutcome.EarlyStopped);
+            TrainingCheckpoint.Save(CheckpointPath, _model, _updater.Optimizer, carried, position with { MetricsLines = metrics.Lines });
+        }
+        return TrainingOutcome.Completed;
+    }
+
+    /// <summary>
+    /// Mean cross-entropy per predicted token of <paramref name="ids"/> read as <paramref name="batch"/> streams in
+    /// windows of <paramref name="bptt"/> (state carried), and the number of predictions. Perplexity is e^loss.
+    /// </summary>
+    public static (double Loss, long Tokens) Evaluate(SequenceModel<float> model, int[] ids, int batch, int bptt)
+    {
+        bool training = model.Training;
+        model.Training = false;
+        var windows = new BpttBatches(ids, batch, bptt);
+        float[] state = new float[model.StateLength(batch)];
+        int[] inputs = new int[bptt * batch], targets = new int[inputs.Length];
+        double sum = 0;
+        for (int k = 0; k < windows.Count; k++)
+        {
+            int steps = windows.Fill(k, inputs, targets), n = steps * batch;
+            sum += n * model.Forward(new SequenceBatch<float>(steps, batch) { Tokens = inputs.AsSpan(0, n), TargetIds = targets.AsSpan(0, n) }, state, state);
+        }
+        model.Training = training;
+        return (sum / windows.TargetCount, windows.TargetCount);
+    }
+
+    private TrainerPosition Validate(TrainerPosition position, MetricsLog metrics, int epoch, bool endOfEpoch)
+    {
+        var (loss, _) = Evaluate(_model, _valid, _settings.EvalBatch, _settings.Bptt);
+        bool improved = loss < position.BestValidLoss;
+        if (improved) ModelFiles.WriteWeights(_directory, new ParameterStoreView<float>(_model.Store));
+        _updater.ObserveValidation(loss, position.BestValidLoss);
+        double trainLoss = position.TrainLossSum / position.TrainTokens; // at least one update precedes every validation
+        metrics.Write(new Dictionary<string, object>
+        {
+            ["epoch"] = epoch + 1,
+            ["end_of_epoch"] = endOfEpoch,
+            ["updates"] = position.Updates,
+            ["learning_rate"] = position.LearningRate,
+            ["train_loss"] = trainLoss,
+            ["train_perplexity"] = Math.Exp(trainLoss),
+            ["valid_loss"] = loss,
+            ["valid_perplexity"] = Math.Exp(loss),
+        });
+        return position with
+        {
+            BestValidLoss = Math.Min(loss, position.BestValidLoss),
+            BadEvaluations = improved ? 0 : position.BadEvaluations + 1,
+            LearningRate = _updater.Optimizer.LearningRate,
+            MetricsLines = metrics.Lines,
+        };
+    }
+
+    private bool Patience(TrainerPosition position) => _settings.Patience is int patience && position.BadEvaluations >= patience;
+
+    private TrainingOutcome Finish(TrainerPosition position, ReadOnlySpan<float> carried, TrainingOutcome outcome)
+    {
+        TrainingCheckpoint.Save(CheckpointPath, _model, _updater.Optimizer, carried, position);
+        return outcome;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using LstmLens.Models;
+using LstmLens.Tests.Data;
+using LstmLens.Training;
+
+namespace LstmLens.Tests.Cli;
+
+/// <summary>`train`, `eval` and `sample` end to end on a small generated corpus.</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public TrainCommandTests()
+    {
+        var rng = new Numerics.Rng(1);
+        string[] words = ["the", "a", "cat", "dog", "sat", "ran", "on", "under", "mat", "rug", "big", "small"];
+        string Text(int lines) => string.Join('\n', Enumerable.Range(0, lines).Select(_ =>
+            string.Join(' ', Enumerable.Range(0, 3 + rng.NextInt(6)).Select(_ => words[rng.NextInt(words.Length)])))) + "\n";
+        _dir.Write("train.txt", Text(300));
+        _dir.Write("valid.txt", Text(40));
+        _dir.Write("test.txt", Text(40));
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Out(string name) => Path.Combine(_dir.Path, name);
+
+    /// <summary>Arguments of a small training run; <paramref name="overrides"/> (option, value pairs) replace defaults.</summary>
+    private string[] Train(string run, params string[] overrides)
+    {
+        var options = new Dictionary<string, string>
+        {
+            ["--data"] = _dir.Path, ["--embed"] = "8", ["--hidden"] = "12", ["--batch"] = "4", ["--bptt"] = "8", ["--epochs"] = "3",
+            ["--dropout"] = "0.2", ["--h-detach"] = "0.25", ["--lr-decay"] = "0.5", ["--eval-every"] = "25", ["--checkpoint-every"] = "5",
+            ["--threads"] = "1", ["--out"] = Out(run),
+        };
+        for (int i = 0; i < overrides.Length; i += 2) options[overrides[i]] = overrides[i + 1];
+        return ["train", .. options.SelectMany(kv => new[] { kv.Key, kv.Value })];
+    }
+
+    [Fact]
+    public void Training_writes_a_run_directory_that_eval_and_sample_read()
+    {
+        var (exit, output, error) = CliRunner.Run(Train("run"));
+        Assert.True(exit == 0, error);
+        Assert.Contains("test perplexity", output);
+        foreach (string file in new[] { "config.json", "vocab.txt", "model.safetensors", "metrics.jsonl", TrainingCheckpoint.FileName })
+            Assert.True(File.Exists(Path.Combine(Out("run"), file)), file);
+        var metrics = File.ReadAllLines(Path.Combine(Out("run"), "metrics.jsonl"));
+        Assert.Equal(3, metrics.Count(l => l.Contains("\"end_of_epoch\":true")));
+
+        var (evalExit, evalOutput, _) = CliRunner.Run("eval", "--model", Out("run"), "--data", Path.Combine(_dir.Path, "test.txt"), "--json");
+        Assert.Equal(0, evalExit);
+        double perplexity = System.Text.Json.JsonDocument.Parse(evalOutput).RootElement.GetProperty("perplexity").GetDouble();
+        Assert.InRange(perplexity, 2, 14); // better than uniform over 14 tokens
+        Assert.Contains($"test perplexity {perplexity:F2}", output);
+
+        var (sampleExit, sample, _) = CliRunner.Run("sample", "--model", Out("run"), "--length", "20", "--seed", "4");
+        Assert.Equal(0, sampleExit);
+        Assert.All(sample.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, File.ReadAllText(Path.Combine(Out("run"), "vocab.txt"))));
+    }
+
+    [Fact]
+    public void A_run_killed_with_sigkill_and_resumed_equals_the_uninterrupted_run()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("whole")).Exit);
+
+        string cli = Path.Combine(AppContext.BaseDirectory, "LstmLens.Cli.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in Train("killed").Prepend(cli)) start.ArgumentList.Add(arg);
+        using (var process = Process.Start(start)!)
+        {
+            string metrics = Path.Combine(Out("killed"), "metrics.jsonl");
+            var clock = Stopwatch.StartNew();
+            while (!process.HasExited && (!File.Exists(metrics) || File.ReadAllLines(metrics).Length < 2) && clock.Elapsed < TimeSpan.FromMinutes(2))
+                Thread.Sleep(20);
+            Assert.False(process.HasExited, "the run finished before it could be killed");
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("killed"), "--threads", "1");
+        Assert.True(exit == 0, error);
+        Assert.Equal(File.ReadAllText(Path.Combine(Out("whole"), "metrics.jsonl")), File.ReadAllText(Path.Combine(Out("killed"), "metrics.jsonl")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("whole"), "model.safetensors")), File.ReadAllBytes(Path.Combine(Out("killed"), "model.safetensors")));
+    }
+
+    [Fact]
+    public void Non_finite_loss_stops_with_the_update_named_and_the_checkpoint_intact()
+    {
+        var (exit, _, error) = CliRunner.Run(Train("nan", "--lr", "1e30", "--clip", "none", "--checkpoint-every", "1"));
+        Assert.Equal(1, exit);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Matches("training stopped: (loss|gradient norm) is .* at update [0-9]+", error);
+        string checkpoint = Path.Combine(Out("nan"), TrainingCheckpoint.FileName);
+        if (File.Exists(checkpoint)) // written only if at least one update succeeded; then it must load and be finite
+        {
+            var file = SafeTensors.Read(checkpoint);
+            Assert.All(file.Tensors.Where(t => t.Name.StartsWith("param.")), t =>
+            {
+                var values = new float[t.ElementCount];
+                t.CopyTo<float>(values);
+                Assert.All(values, v => Assert.True(float.IsFinite(v)));
+            });
+        }
+    }
+
+    [Theory]
+    [InlineData("--hidden", "--hidden cannot be changed with --resume")]
+    [InlineData("--epochs", "--epochs cannot be changed with --resume")]
+    public void Resume_refuses_options_that_would_change_the_run(string option, string message)
+    {
+        Assert.Equal(0, CliRunner.Run(Train("fixed")).Exit);
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("fixed"), option, "5");
+        Assert.Equal(1, exit);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void Bad_input_gives_one_line_and_leaves_existing_files_alone()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("keep")).Exit);
+        byte[] model = File.ReadAllBytes(Path.Combine(Out("keep"), "model.safetensors"));
+        string empty = _dir.Write("empty.txt", "\n\n");
+        (string[] Args, int Exit, string Message)[] cases =
+        [
+            (["train", "--train", empty, "--valid", empty, "--out", Out("keep")], 1, "no sentences"),
+            (["train", "--data", _dir.Path, "--train", empty], 1, "either --data or --train"),
+            (["train", "--train", Path.Combine(_dir.Path, "missing.txt"), "--valid", empty], 1, "missing.txt"),
+            (["train", "--data", _dir.Path, "--clip", "lots"], 1, "--clip"),
+            (["train", "--data", _dir.Path, "--momentum", "0.9", "--optimizer", "adam"], 1, "--momentum"),
+            (["train", "--data", _dir.Path, "--batch", "0"], 2, "--batch"),
+            (["train", "--data", _dir.Path, "--no-such-option"], 2, "--no-such-option"),
+            (["eval", "--model", _dir.Path, "--data", empty], 1, "config.json"),
+        ];
+        foreach (var (args, expectedExit, message) in cases)
+        {
+            var (exit, _, error) = CliRunner.Run(args);
+            Assert.True(exit == expectedExit, $"{string.Join(' ', args)}: exit {exit}, {error}");
+            Assert.Single(error.Trim().Split('\n'));
+            Assert.Contains(message, error);
+        }
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(Out("keep"), "model.safetensors")));
+    }
+
+    [Fact]
+    public void Damaged_weights_are_reported_by_file_and_problem()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("damaged", "--epochs", "1")).Exit);
+        string weights = Path.Combine(Out("damaged"), "model.safetensors");
+        byte[] bytes = File.ReadAllBytes(weights);
+        File.WriteAllBytes(weights, bytes[..(bytes.Length / 2)]);
+        var (exit, _, error) = CliRunner.Run("eval", "--model", Out("damaged"), "--data", Path.Combine(_dir.Path, "test.txt"));
+        Assert.Equal(1, exit);
+        Assert.Contains("model.safetensors", error);
+    }
+}

@@ -37,27 +37,41 @@ internal static class GflopsReport
         foreach (var shape in GemmShape.Training.SelectMany(s => new[] { s, s with { TransB = true } }))
         {
             var (a, b, c) = shape.Allocate(seed: 1);
-            var rates = sets.Select(set => BestRate(shape, Compute.Create<float>(set), a, b, c)).ToList();
+            var rates = BestRates(shape, sets.Select(Compute.Create<float>).ToList(), a, b, c);
             string ratio = rates.Count > 1 ? $"{rates[0] / rates[1]:P0}" : "n/a";
             Console.WriteLine($"| {shape} | " + string.Join(" | ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture))) + $" | {ratio} |");
         }
         return 0;
     }
 
-    /// <summary>GFLOP/s of the best of <see cref="Repetitions"/> timed batches, each about <see cref="SecondsPerRepetition"/> long.</summary>
-    private static double BestRate(GemmShape shape, Kernels<float> kernels, float[] a, float[] b, float[] c)
+    /// <summary>
+    /// GFLOP/s of each kernel set: the best of <see cref="Repetitions"/> timed batches of about
+    /// <see cref="SecondsPerRepetition"/> each, the sets taking turns so that they share the machine's
+    /// background load alike.
+    /// </summary>
+    private static List<double> BestRates(GemmShape shape, List<Kernels<float>> kernelSets, float[] a, float[] b, float[] c)
     {
-        var clock = Stopwatch.StartNew();
-        shape.Multiply(kernels, a, b, c);
-        int calls = Math.Max(1, (int)(SecondsPerRepetition / Math.Max(clock.Elapsed.TotalSeconds, 1e-6)));
-        double best = double.MaxValue;
+        var clock = new Stopwatch();
+        var calls = new int[kernelSets.Count];
+        var best = new double[kernelSets.Count];
+        for (int s = 0; s < kernelSets.Count; s++)
+        {
+            shape.Multiply(kernelSets[s], a, b, c);   // warm-up: JIT, pack buffers, OpenBLAS threads
+            clock.Restart();
+            shape.Multiply(kernelSets[s], a, b, c);
+            calls[s] = Math.Max(1, (int)(SecondsPerRepetition / Math.Max(clock.Elapsed.TotalSeconds, 1e-6)));
+            best[s] = double.MaxValue;
+        }
         for (int repetition = 0; repetition < Repetitions; repetition++)
         {
-            clock.Restart();
-            for (int call = 0; call < calls; call++) shape.Multiply(kernels, a, b, c);
-            best = Math.Min(best, clock.Elapsed.TotalSeconds / calls);
+            for (int s = 0; s < kernelSets.Count; s++)
+            {
+                clock.Restart();
+                for (int call = 0; call < calls[s]; call++) shape.Multiply(kernelSets[s], a, b, c);
+                best[s] = Math.Min(best[s], clock.Elapsed.TotalSeconds / calls[s]);
+            }
         }
-        return shape.Flops / best / 1e9;
+        return best.Select(seconds => shape.Flops / seconds / 1e9).ToList();
     }
 
     /// <summary>The "model name" line of /proc/cpuinfo, or the architecture where there is none.</summary>

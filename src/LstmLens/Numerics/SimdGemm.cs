@@ -5,6 +5,8 @@
 // Determinism: every element of C is owned by exactly one tile, is summed over p in increasing order
 // inside each k block, and k is split into blocks that depend on k alone; threads only decide who
 // computes which tile, so the result is bit-identical for any thread count.
+// The loops are marked AggressiveOptimization: their tier-0 code is ~40× slower, and the first dozens
+// of products of a run would pay for it (measured: steady-state speed unchanged).
 // Not a BLAS: row-major only, float and double only, no batched or mixed-precision variants.
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -89,6 +91,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     /// Computes the part of C covered by tiles [t0, t1) and panels [q0, q1): the serial Goto loop nest
     /// (column blocks, k blocks, row blocks, then panels × tiles through the micro-kernel).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRegion(in Problem problem, int t0, int t1, int q0, int q1)
     {
         int nr = Nr;
@@ -154,6 +157,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     /// Packs op(A)[rows of tiles tb..te, p0..p0+kc] tile by tile, each tile as [kc][height] so the
     /// micro-kernel reads its column of A for one p as consecutive scalars.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in Problem problem, int p0, int kc, int tb, int te, T* packed)
     {
         int firstRow = problem.TileRow(tb);
@@ -190,6 +194,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     /// Both layouts are read along B's rows: a 16-column panel read one row of B at a time would touch a
     /// new page per row (rows of B are often 4 KiB apart), which the prefetchers do not follow.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in Problem problem, int p0, int kc, int col, int width, T* dst)
     {
         int nr = Nr;
@@ -256,6 +261,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>8 × 8 float transpose: interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeSquare8(float* src, nint srcStride, float* dst, nint dstStride)
     {
         Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
@@ -284,6 +290,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>4 × 4 double transpose: interleave pairs of rows, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeSquare4(double* src, nint srcStride, double* dst, nint dstStride)
     {
         Vector256<double> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
@@ -322,6 +329,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     /// <c>acc[r, :] = Σ_p A[p, r] · B[p, :]</c>, summed in increasing p with one fused multiply-add per step.
     /// </summary>
     /// <remarks>Row r uses accumulators c{r}0 (columns 0..W-1) and c{r}1 (W..2W-1); rows past TRows.Count are compiled away.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MicroKernel<TRows>(int kc, T* pa, T* pb, in TileOutput output) where TRows : struct, IRows
     {
         int rows = TRows.Count;
@@ -446,12 +454,11 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>
     /// Splits C into a grid of at most one region per thread, as many regions as the tiles and panels
     /// allow and, among those, as square as possible (each region re-packs its own rows of A and columns
-    /// of B), and runs them with Parallel.For. One instance per calling thread, so its delegate and
-    /// options are allocated once.
+    /// of B), and runs them on the shared worker team, or on this thread alone when the team is busy.
+    /// One instance per calling thread, so its delegate is allocated once.
     /// </summary>
     private sealed class ParallelRun
     {
-        private readonly ParallelOptions _options = new();
         private readonly Action<int> _body;
         private Problem _problem;
         private int _gridRows, _gridColumns;
@@ -472,8 +479,9 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                     (bestSide, _gridRows, _gridColumns) = (side, rowsOfGrid, columnsOfGrid);
             }
             _problem = problem;
-            _options.MaxDegreeOfParallelism = threads;
-            Parallel.For(0, _gridRows * _gridColumns, _options, _body);
+            int cells = _gridRows * _gridColumns;
+            if (!WorkerTeam.Shared.TryRun(threads, cells, _body))
+                for (int cell = 0; cell < cells; cell++) _body(cell);
         }
 
         private void RunCell(int cell)

@@ -1,0 +1,41 @@
+// The matrix-product shapes of LstmLens training, shared by the BenchmarkDotNet benchmarks and the
+// GFLOP/s report so that both measure the same thing. Not a test fixture.
+using LstmLens.Numerics;
+
+namespace LstmLens.Bench;
+
+/// <summary>One product <c>C [M, N] = op(A) [M, K] · op(B) [K, N]</c>; TransB stores B as [N, K] (x · Wᵀ).</summary>
+public sealed record GemmShape(int M, int K, int N, bool TransB)
+{
+    /// <summary>The training shapes: recurrent step, input projection, output projection.</summary>
+    public static IReadOnlyList<GemmShape> Training { get; } =
+    [
+        new(100, 138, 512, false),
+        new(4000, 256, 10000, false),
+        new(20, 264, 1024, false),
+    ];
+
+    /// <summary>Floating-point operations of one product (a multiply and an add per term).</summary>
+    public double Flops => 2.0 * M * N * K;
+
+    /// <summary>Whether the scalar reference finishes in benchmark time (it runs at about 1 GFLOP/s).</summary>
+    public bool SmallEnoughForReference => Flops < 1e8;
+
+    /// <summary>Operands filled from a fixed seed, and C [M, N].</summary>
+    public (float[] A, float[] B, float[] C) Allocate(ulong seed)
+    {
+        var rng = new Rng(seed);
+        var a = new float[M * K];
+        var b = new float[K * N];
+        rng.FillUniform<float>(a, 1.0);
+        rng.FillUniform<float>(b, 1.0);
+        return (a, b, new float[M * N]);
+    }
+
+    /// <summary>Runs <c>C = op(A) · op(B)</c> with the given kernels.</summary>
+    public void Multiply(Kernels<float> kernels, float[] a, float[] b, float[] c) =>
+        kernels.Gemm(false, TransB, a, K, b, TransB ? K : N, M, N, K, 1f, 0f, c, N);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"[{M}x{K}]·[{K}x{N}]{(TransB ? " Bᵀ" : "")}";
+}

@@ -1,0 +1,84 @@
+// "gflops" mode: GFLOP/s of the float matrix product for simd and openblas at the training shapes (B
+// stored plain and transposed), best of several timed repetitions, printed as a Markdown table with
+// the environment so that the numbers can be committed under bench/results. Not BenchmarkDotNet: no
+// statistics beyond the best time, which is what a peak-throughput comparison needs.
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using LstmLens.Numerics;
+
+namespace LstmLens.Bench;
+
+internal static class GflopsReport
+{
+    private const int Repetitions = 7;
+    private const double SecondsPerRepetition = 0.2;
+
+    public static int Run(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--threads" && i + 1 < args.Length) Compute.Threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else
+            {
+                Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: gflops [--threads N]");
+                return 2;
+            }
+        }
+        var sets = new List<string> { "simd" };
+        if (Compute.IsAvailable("openblas")) sets.Add("openblas");
+
+        Console.WriteLine($"CPU: {CpuModel()}");
+        Console.WriteLine($"Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
+        Console.WriteLine($"Compute: {Compute.Describe()}");
+        Console.WriteLine();
+        Console.WriteLine($"| shape (float, threads {Compute.Threads}) | " + string.Join(" | ", sets.Select(s => $"{s} GFLOP/s")) + " | simd / openblas |");
+        Console.WriteLine("|---" + string.Concat(sets.Select(_ => "|---:")) + "|---:|");
+        foreach (var shape in GemmShape.Training.SelectMany(s => new[] { s, s with { TransB = true } }))
+        {
+            var (a, b, c) = shape.Allocate(seed: 1);
+            var rates = BestRates(shape, sets.Select(Compute.Create<float>).ToList(), a, b, c);
+            string ratio = rates.Count > 1 ? $"{rates[0] / rates[1]:P0}" : "n/a";
+            Console.WriteLine($"| {shape} | " + string.Join(" | ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture))) + $" | {ratio} |");
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// GFLOP/s of each kernel set: the best of <see cref="Repetitions"/> timed batches of about
+    /// <see cref="SecondsPerRepetition"/> each, the sets taking turns so that they share the machine's
+    /// background load alike.
+    /// </summary>
+    private static List<double> BestRates(GemmShape shape, List<Kernels<float>> kernelSets, float[] a, float[] b, float[] c)
+    {
+        var clock = new Stopwatch();
+        var calls = new int[kernelSets.Count];
+        var best = new double[kernelSets.Count];
+        for (int s = 0; s < kernelSets.Count; s++)
+        {
+            shape.Multiply(kernelSets[s], a, b, c);   // warm-up: JIT, pack buffers, OpenBLAS threads
+            clock.Restart();
+            shape.Multiply(kernelSets[s], a, b, c);
+            calls[s] = Math.Max(1, (int)(SecondsPerRepetition / Math.Max(clock.Elapsed.TotalSeconds, 1e-6)));
+            best[s] = double.MaxValue;
+        }
+        for (int repetition = 0; repetition < Repetitions; repetition++)
+        {
+            for (int s = 0; s < kernelSets.Count; s++)
+            {
+                clock.Restart();
+                for (int call = 0; call < calls[s]; call++) shape.Multiply(kernelSets[s], a, b, c);
+                best[s] = Math.Min(best[s], clock.Elapsed.TotalSeconds / calls[s]);
+            }
+        }
+        return best.Select(seconds => shape.Flops / seconds / 1e9).ToList();
+    }
+
+    /// <summary>The "model name" line of /proc/cpuinfo, or the architecture where there is none.</summary>
+    internal static string CpuModel()
+    {
+        const string file = "/proc/cpuinfo";
+        string? line = File.Exists(file) ? File.ReadLines(file).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+        return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+    }
+}

@@ -1,0 +1,495 @@
+// The managed matrix product behind SimdKernels.Gemm: cache-blocked, register-tiled, FMA-based, in the
+// classic Goto/BLIS arrangement. op(B) is packed in blocks of [kc, nc] (kept in L3, read as [kc, Nr]
+// micro-panels from L1), op(A) in blocks of [mc, kc] (kept in L2), and a micro-kernel keeps a tile of
+// up to Mr × Nr elements of C in vector registers while it walks kc.
+// Determinism: every element of C is owned by exactly one tile, is summed over p in increasing order
+// inside each k block, and k is split into blocks that depend on k alone; threads only decide who
+// computes which tile, so the result is bit-identical for any thread count.
+// The loops are marked AggressiveOptimization: their tier-0 code is ~40× slower, and the first dozens
+// of products of a run would pay for it (measured: steady-state speed unchanged).
+// Not a BLAS: row-major only, float and double only, no batched or mixed-precision variants.
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LstmLens.Numerics;
+
+/// <summary>Blocked SIMD matrix product <c>C = alpha · op(A) · op(B) + beta · C</c> over row-major pointers.</summary>
+internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Rows of C in one register tile (two accumulators per row: 12 of the 16 AVX2 registers).</summary>
+    private const int Mr = 6;
+
+    /// <summary>
+    /// Deepest k block: a [KcMax, Nr] micro-panel of B (64 bytes per p in float and double) is 24 KiB and
+    /// stays in a 32 KiB L1; 384 rather than 256 keeps k = 264 in one block (measured 10-15% faster there).
+    /// </summary>
+    private const int KcMax = 384;
+
+    /// <summary>Bytes of packed A per block, sized to stay in L2 next to the streaming B micro-panels.</summary>
+    private const int PackedABytes = 144 * 1024;
+
+    /// <summary>Bytes of packed B per block and thread: a share of L3.</summary>
+    private const int PackedBBytes = 2 * 1024 * 1024;
+
+    /// <summary>Below this many multiply-adds (m·n·k) threads cost more than they save.</summary>
+    private const long SerialWork = 1L << 20;
+
+    /// <summary>Columns of C in one register tile: two vectors.</summary>
+    private static int Nr => 2 * Vector<T>.Count;
+
+    /// <summary>The operands, sizes and output of one call; pointers stay valid for the whole call.</summary>
+    private readonly struct Problem
+    {
+        public readonly T* A, B, C;
+        public readonly nint Lda, Ldb, Ldc;
+        public readonly int M, N, K;
+        public readonly bool TransA, TransB;
+        public readonly T Alpha, Beta;
+
+        public Problem(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
+            T alpha, T beta, T* c, int ldc)
+        {
+            A = a;
+            B = b;
+            C = c;
+            (TransA, TransB, Lda, Ldb, Ldc) = (transA, transB, lda, ldb, ldc);
+            (M, N, K, Alpha, Beta) = (m, n, k, alpha, beta);
+        }
+
+        /// <summary>Register tiles along m: ⌈m / Mr⌉ tiles of near-equal height (m = 20 gives 5+5+5+5, not 6+6+6+2).</summary>
+        public int TileCount => (M + Mr - 1) / Mr;
+
+        /// <summary>First row of tile t (t = TileCount gives M).</summary>
+        public int TileRow(int t) => t * (M / TileCount) + Math.Min(t, M % TileCount);
+
+        /// <summary>Micro-panels of Nr columns along n; the last may be partial.</summary>
+        public int PanelCount => (N + Nr - 1) / Nr;
+
+        /// <summary>Number of k blocks, and the first p of block kb (kb = count gives K).</summary>
+        public int KBlockCount => (K + KcMax - 1) / KcMax;
+
+        public int KBlockStart(int kb) => (int)((long)kb * K / KBlockCount);
+    }
+
+    /// <summary>Computes the product; k ≥ 1, m ≥ 1, n ≥ 1 and the pointers address valid matrices.</summary>
+    public static void Run(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
+        T alpha, T beta, T* c, int ldc, int threads)
+    {
+        var problem = new Problem(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc);
+        if (threads == 1 || (long)m * n * k < SerialWork)
+        {
+            RunRegion(problem, 0, problem.TileCount, 0, problem.PanelCount);
+            return;
+        }
+        (t_parallel ??= new ParallelRun()).Run(problem, threads);
+    }
+
+    /// <summary>
+    /// Computes the part of C covered by tiles [t0, t1) and panels [q0, q1): the serial Goto loop nest
+    /// (column blocks, k blocks, row blocks, then panels × tiles through the micro-kernel).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunRegion(in Problem problem, int t0, int t1, int q0, int q1)
+    {
+        int nr = Nr;
+        var buffers = t_buffers ??= new PackBuffers();
+        int kBlocks = problem.KBlockCount;
+        int kcMax = problem.KBlockStart(1);
+        if (kBlocks > 1) kcMax = Math.Max(kcMax, problem.K - problem.KBlockStart(kBlocks - 1));
+        // Block sizes only change who packs what, never the arithmetic of an element of C.
+        int panelsPerBlock = Math.Max(1, PackedBBytes / (nr * kcMax * sizeof(T)));
+        int tilesPerBlock = Math.Max(1, PackedABytes / (Mr * kcMax * sizeof(T)));
+        int columnBlocks = (q1 - q0 + panelsPerBlock - 1) / panelsPerBlock;
+        panelsPerBlock = (q1 - q0 + columnBlocks - 1) / columnBlocks;
+        T* packedB = buffers.B(panelsPerBlock * nr * kcMax);   // [panels][kc][Nr]
+        T* packedA = buffers.A(tilesPerBlock * Mr * kcMax);    // [tiles][kc][height]
+        T* scratch = stackalloc T[nr];
+
+        for (int qb = q0; qb < q1; qb += panelsPerBlock)
+        {
+            int qe = Math.Min(q1, qb + panelsPerBlock);
+            for (int kb = 0; kb < kBlocks; kb++)
+            {
+                int p0 = problem.KBlockStart(kb);
+                int kc = problem.KBlockStart(kb + 1) - p0;
+                // The first k block applies beta (or overwrites C when beta is zero); later blocks add.
+                bool overwrite = kb == 0 && T.IsZero(problem.Beta);
+                T beta = kb == 0 ? problem.Beta : T.One;
+                int firstColumn = qb * nr;
+                PackB(problem, p0, kc, firstColumn, Math.Min(problem.N, qe * nr) - firstColumn, packedB);
+                for (int tb = t0; tb < t1; tb += tilesPerBlock)
+                {
+                    int te = Math.Min(t1, tb + tilesPerBlock);
+                    PackA(problem, p0, kc, tb, te, packedA);
+                    for (int q = qb; q < qe; q++)
+                    {
+                        int col = q * nr;
+                        int cols = Math.Min(nr, problem.N - col);
+                        T* pb = packedB + (nint)(q - qb) * kc * nr;
+                        int firstRow = problem.TileRow(tb);
+                        for (int t = tb; t < te; t++)
+                        {
+                            int row = problem.TileRow(t);
+                            int rows = problem.TileRow(t + 1) - row;
+                            T* pa = packedA + (nint)(row - firstRow) * kc;
+                            T* cTile = problem.C + row * problem.Ldc + col;
+                            var tile = new TileOutput(cTile, problem.Ldc, cols, problem.Alpha, beta, overwrite, scratch);
+                            switch (rows)
+                            {
+                                case 6: MicroKernel<Rows6>(kc, pa, pb, tile); break;
+                                case 5: MicroKernel<Rows5>(kc, pa, pb, tile); break;
+                                case 4: MicroKernel<Rows4>(kc, pa, pb, tile); break;
+                                case 3: MicroKernel<Rows3>(kc, pa, pb, tile); break;
+                                case 2: MicroKernel<Rows2>(kc, pa, pb, tile); break;
+                                default: MicroKernel<Rows1>(kc, pa, pb, tile); break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs op(A)[rows of tiles tb..te, p0..p0+kc] tile by tile, each tile as [kc][height] so the
+    /// micro-kernel reads its column of A for one p as consecutive scalars.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(in Problem problem, int p0, int kc, int tb, int te, T* packed)
+    {
+        int firstRow = problem.TileRow(tb);
+        for (int t = tb; t < te; t++)
+        {
+            int row = problem.TileRow(t);
+            int height = problem.TileRow(t + 1) - row;
+            T* dst = packed + (nint)(row - firstRow) * kc;
+            if (problem.TransA)
+            {
+                // op(A)[i, p] = A[p, i]: the tile's column for one p is contiguous in A.
+                T* src = problem.A + p0 * problem.Lda + row;
+                for (int p = 0; p < kc; p++, src += problem.Lda, dst += height)
+                    for (int r = 0; r < height; r++) dst[r] = src[r];
+            }
+            else
+            {
+                // op(A)[i, p] = A[i, p]: read each row once, write it with stride height.
+                for (int r = 0; r < height; r++)
+                {
+                    T* src = problem.A + (row + r) * problem.Lda + p0;
+                    T* d = dst + r;
+                    for (int p = 0; p < kc; p++, d += height) *d = src[p];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)[p0..p0+kc, col..col+width] as consecutive panels [kc][Nr]; columns past width are
+    /// zero so a partial panel runs through the same micro-kernel.
+    /// </summary>
+    /// <remarks>
+    /// Both layouts are read along B's rows: a 16-column panel read one row of B at a time would touch a
+    /// new page per row (rows of B are often 4 KiB apart), which the prefetchers do not follow.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(in Problem problem, int p0, int kc, int col, int width, T* dst)
+    {
+        int nr = Nr;
+        int w = Vector<T>.Count;
+        int panels = (width + nr - 1) / nr;
+        nint panelSize = (nint)kc * nr;
+        if (problem.TransB)
+        {
+            // op(B)[p, j] = B[j, p]: W rows of B at a time, transposed in W × W squares into W columns of a panel.
+            for (int j = 0; j < panels * nr; j += w)
+            {
+                T* d = dst + (j / nr) * panelSize + j % nr;
+                T* src = problem.B + (col + j) * problem.Ldb + p0;
+                int p = 0;
+                if (j + w <= width)
+                {
+                    for (; p + w <= kc; p += w) TransposeSquare(src + p, problem.Ldb, d + p * nr, nr);
+                }
+                for (; p < kc; p++)
+                    for (int i = 0; i < w; i++) d[p * nr + i] = j + i < width ? src[i * problem.Ldb + p] : T.Zero;
+            }
+            return;
+        }
+        // op(B)[p, j] = B[p, j]: walk B row by row and deal each row out to the panels.
+        int full = width / nr;
+        T* row = problem.B + p0 * problem.Ldb + col;
+        for (int p = 0; p < kc; p++, row += problem.Ldb)
+        {
+            T* d = dst + (nint)p * nr;
+            for (int q = 0; q < full; q++, d += panelSize)
+            {
+                Vector.Store(Vector.Load(row + q * nr), d);
+                Vector.Store(Vector.Load(row + q * nr + w), d + w);
+            }
+            if (full == panels) continue;
+            for (int j = full * nr; j < width; j++) d[j - full * nr] = row[j];
+            for (int j = width - full * nr; j < nr; j++) d[j] = T.Zero;
+        }
+    }
+
+    /// <summary>
+    /// <c>dst[i · dstStride + j] = src[j · srcStride + i]</c> for i, j &lt; W (W = Vector&lt;T&gt;.Count): in
+    /// registers with AVX unpack/shuffle/permute when vectors are 256-bit, element by element otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeSquare(T* src, nint srcStride, T* dst, nint dstStride)
+    {
+        if (Avx.IsSupported && Vector<T>.Count == Vector256<T>.Count)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                TransposeSquare8((float*)src, srcStride, (float*)dst, dstStride);
+                return;
+            }
+            if (typeof(T) == typeof(double))
+            {
+                TransposeSquare4((double*)src, srcStride, (double*)dst, dstStride);
+                return;
+            }
+        }
+        int w = Vector<T>.Count;
+        for (int i = 0; i < w; i++)
+            for (int j = 0; j < w; j++) dst[i * dstStride + j] = src[j * srcStride + i];
+    }
+
+    /// <summary>8 × 8 float transpose: interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeSquare8(float* src, nint srcStride, float* dst, nint dstStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
+        Vector256<float> r2 = Avx.LoadVector256(src + 2 * srcStride), r3 = Avx.LoadVector256(src + 3 * srcStride);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * srcStride), r5 = Avx.LoadVector256(src + 5 * srcStride);
+        Vector256<float> r6 = Avx.LoadVector256(src + 6 * srcStride), r7 = Avx.LoadVector256(src + 7 * srcStride);
+        // t0 = [r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅], t1 = the same for elements 2, 3 | 6, 7; likewise t2..t7.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        // s0 = [r0₀ r1₀ r2₀ r3₀ | r0₄ r1₄ r2₄ r3₄] (column 0 | 4 of rows 0-3), s1 columns 1 | 5, s2 2 | 6, s3 3 | 7.
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        // Column c joins the low (c < 4) or high (c ≥ 4) halves of rows 0-3 and rows 4-7.
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>4 × 4 double transpose: interleave pairs of rows, then swap 128-bit halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposeSquare4(double* src, nint srcStride, double* dst, nint dstStride)
+    {
+        Vector256<double> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + srcStride);
+        Vector256<double> r2 = Avx.LoadVector256(src + 2 * srcStride), r3 = Avx.LoadVector256(src + 3 * srcStride);
+        // t0 = [r0₀ r1₀ | r0₂ r1₂], t1 = [r0₁ r1₁ | r0₃ r1₃]; t2, t3 the same for rows 2, 3.
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+        Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Store(dst, Avx.Permute2x128(t0, t2, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(t1, t3, 0x20));
+        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(t0, t2, 0x31));
+        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(t1, t3, 0x31));
+    }
+
+    /// <summary>Where a tile's accumulators go and how: <c>C = alpha · acc + beta · C</c>, or <c>alpha · acc</c> when overwriting.</summary>
+    private readonly struct TileOutput(T* c, nint ldc, int cols, T alpha, T beta, bool overwrite, T* scratch)
+    {
+        public readonly T* C = c;
+        public readonly nint Ldc = ldc;
+        public readonly int Cols = cols;
+        public readonly T Alpha = alpha, Beta = beta;
+        public readonly bool Overwrite = overwrite;
+        public readonly T* Scratch = scratch;   // [Nr] spill space for a partial panel
+    }
+
+    /// <summary>Tile height as a type, so each micro-kernel instantiation is compiled for a fixed number of rows.</summary>
+    private interface IRows { static abstract int Count { get; } }
+    private readonly struct Rows1 : IRows { public static int Count => 1; }
+    private readonly struct Rows2 : IRows { public static int Count => 2; }
+    private readonly struct Rows3 : IRows { public static int Count => 3; }
+    private readonly struct Rows4 : IRows { public static int Count => 4; }
+    private readonly struct Rows5 : IRows { public static int Count => 5; }
+    private readonly struct Rows6 : IRows { public static int Count => 6; }
+
+    /// <summary>
+    /// C tile [rows, Nr] from packed A [kc][rows] and packed B [kc][Nr]:
+    /// <c>acc[r, :] = Σ_p A[p, r] · B[p, :]</c>, summed in increasing p with one fused multiply-add per step.
+    /// </summary>
+    /// <remarks>Row r uses accumulators c{r}0 (columns 0..W-1) and c{r}1 (W..2W-1); rows past TRows.Count are compiled away.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel<TRows>(int kc, T* pa, T* pb, in TileOutput output) where TRows : struct, IRows
+    {
+        int rows = TRows.Count;
+        int w = Vector<T>.Count;
+        Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector<T> b0 = Vector.Load(pb);
+            Vector<T> b1 = Vector.Load(pb + w);
+            Vector<T> a = Vector.Create(pa[0]);
+            c00 = MultiplyAdd(a, b0, c00);
+            c01 = MultiplyAdd(a, b1, c01);
+            if (rows > 1)
+            {
+                a = Vector.Create(pa[1]);
+                c10 = MultiplyAdd(a, b0, c10);
+                c11 = MultiplyAdd(a, b1, c11);
+            }
+            if (rows > 2)
+            {
+                a = Vector.Create(pa[2]);
+                c20 = MultiplyAdd(a, b0, c20);
+                c21 = MultiplyAdd(a, b1, c21);
+            }
+            if (rows > 3)
+            {
+                a = Vector.Create(pa[3]);
+                c30 = MultiplyAdd(a, b0, c30);
+                c31 = MultiplyAdd(a, b1, c31);
+            }
+            if (rows > 4)
+            {
+                a = Vector.Create(pa[4]);
+                c40 = MultiplyAdd(a, b0, c40);
+                c41 = MultiplyAdd(a, b1, c41);
+            }
+            if (rows > 5)
+            {
+                a = Vector.Create(pa[5]);
+                c50 = MultiplyAdd(a, b0, c50);
+                c51 = MultiplyAdd(a, b1, c51);
+            }
+            pa += rows;
+            pb += 2 * w;
+        }
+        StoreRow(output, 0, c00, c01);
+        if (rows > 1) StoreRow(output, 1, c10, c11);
+        if (rows > 2) StoreRow(output, 2, c20, c21);
+        if (rows > 3) StoreRow(output, 3, c30, c31);
+        if (rows > 4) StoreRow(output, 4, c40, c41);
+        if (rows > 5) StoreRow(output, 5, c50, c51);
+    }
+
+    /// <summary>Writes one row of a tile: <c>C[r, j] = alpha · acc[j] (+ beta · C[r, j])</c> for j &lt; Cols.</summary>
+    /// <remarks>The vector and scalar paths perform the same two roundings, so a partial panel matches a full one.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(in TileOutput output, int r, Vector<T> low, Vector<T> high)
+    {
+        int w = Vector<T>.Count;
+        T* cRow = output.C + r * output.Ldc;
+        low *= output.Alpha;
+        high *= output.Alpha;
+        if (output.Cols == 2 * w)
+        {
+            if (!output.Overwrite)
+            {
+                low += Vector.Load(cRow) * output.Beta;
+                high += Vector.Load(cRow + w) * output.Beta;
+            }
+            Vector.Store(low, cRow);
+            Vector.Store(high, cRow + w);
+            return;
+        }
+        Vector.Store(low, output.Scratch);
+        Vector.Store(high, output.Scratch + w);
+        for (int j = 0; j < output.Cols; j++)
+            cRow[j] = output.Overwrite ? output.Scratch[j] : output.Scratch[j] + cRow[j] * output.Beta;
+    }
+
+    /// <summary><c>a · b + acc</c> with one rounding where the hardware fuses it (x64 FMA3, Arm64 AdvSimd).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> MultiplyAdd(Vector<T> a, Vector<T> b, Vector<T> acc)
+    {
+        if (SimdSupport.FusedMultiplyAdd)
+        {
+            if (typeof(T) == typeof(float))
+                return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), acc.As<T, float>()).As<float, T>();
+            if (typeof(T) == typeof(double))
+                return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), acc.As<T, double>()).As<double, T>();
+        }
+        return a * b + acc;
+    }
+
+    /// <summary>Per-thread pack buffers, pinned and 64-byte aligned; they grow to the largest call seen and are then reused.</summary>
+    private sealed class PackBuffers
+    {
+        private const int Alignment = 64;
+        private T[] _a = [], _b = [];
+        private T* _alignedA, _alignedB;
+
+        public T* A(int length) => Ensure(ref _a, ref _alignedA, length);
+
+        public T* B(int length) => Ensure(ref _b, ref _alignedB, length);
+
+        private static T* Ensure(ref T[] array, ref T* aligned, int length)
+        {
+            int padding = Alignment / sizeof(T);
+            if (array.Length < length + padding)
+            {
+                array = GC.AllocateUninitializedArray<T>(length + padding, pinned: true);
+                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+                aligned = (T*)((address + Alignment - 1) & ~(nint)(Alignment - 1));
+            }
+            return aligned;
+        }
+    }
+
+    [ThreadStatic] private static PackBuffers? t_buffers;
+    [ThreadStatic] private static ParallelRun? t_parallel;
+
+    /// <summary>
+    /// Splits C into a grid of at most one region per thread, as many regions as the tiles and panels
+    /// allow and, among those, as square as possible (each region re-packs its own rows of A and columns
+    /// of B), and runs them on the shared worker team, or on this thread alone when the team is busy.
+    /// One instance per calling thread, so its delegate is allocated once.
+    /// </summary>
+    private sealed class ParallelRun
+    {
+        private readonly Action<int> _body;
+        private Problem _problem;
+        private int _gridRows, _gridColumns;
+
+        public ParallelRun() => _body = RunCell;
+
+        public void Run(in Problem problem, int threads)
+        {
+            int tiles = problem.TileCount, panels = problem.PanelCount;
+            (_gridRows, _gridColumns) = (1, 1);
+            double bestSide = 0;
+            for (int rowsOfGrid = 1; rowsOfGrid <= Math.Min(threads, tiles); rowsOfGrid++)
+            {
+                int columnsOfGrid = Math.Min(threads / rowsOfGrid, panels);
+                int regions = rowsOfGrid * columnsOfGrid, bestRegions = _gridRows * _gridColumns;
+                double side = Math.Min((double)problem.M / rowsOfGrid, (double)problem.N / columnsOfGrid);
+                if (regions > bestRegions || (regions == bestRegions && side > bestSide))
+                    (bestSide, _gridRows, _gridColumns) = (side, rowsOfGrid, columnsOfGrid);
+            }
+            _problem = problem;
+            int cells = _gridRows * _gridColumns;
+            if (!WorkerTeam.Shared.TryRun(threads, cells, _body))
+                for (int cell = 0; cell < cells; cell++) _body(cell);
+        }
+
+        private void RunCell(int cell)
+        {
+            int gi = cell / _gridColumns, gj = cell % _gridColumns;
+            int tiles = _problem.TileCount, panels = _problem.PanelCount;
+            RunRegion(_problem, gi * tiles / _gridRows, (gi + 1) * tiles / _gridRows,
+                gj * panels / _gridColumns, (gj + 1) * panels / _gridColumns);
+        }
+    }
+}

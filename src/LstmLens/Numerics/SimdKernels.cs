@@ -1,0 +1,287 @@
+// The managed fast kernel set ("simd"): every reference kernel overridden with vector code. Element-wise
+// kernels and reductions call System.Numerics.Tensors.TensorPrimitives where it has the operation and
+// is accurate (its vector paths reach 512 bits); tanh (TensorPrimitives' is inaccurate near zero) and
+// the two activation derivatives run through one small Vector<T> driver here; Gemm runs through SimdGemm. Element-wise results equal the reference bit for bit (same
+// operations in the same order); Sigmoid, Tanh, exp in SoftmaxRows, Dot, Sum and Gemm differ from it by
+// rounding only (vectorised transcendentals, reassociated sums, fused multiply-adds).
+// Not a place for new operations: a kernel appears here only as an override of a reference kernel.
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace LstmLens.Numerics;
+
+/// <summary>What the managed SIMD kernels use on this machine.</summary>
+internal static class SimdSupport
+{
+    /// <summary>Width of <see cref="Vector{T}"/>, which the GEMM micro-kernel and the tanh/derivative driver use.</summary>
+    public static int VectorBits => Vector<byte>.Count * 8;
+
+    /// <summary>Whether the GEMM micro-kernel fuses multiply and add (x64 FMA3 or Arm64 AdvSimd).</summary>
+    public static bool FusedMultiplyAdd => Vector.IsHardwareAccelerated && (Fma.IsSupported || AdvSimd.IsSupported);
+
+    /// <summary>One phrase for start-up logs, e.g. "256-bit with FMA; element-wise up to 512-bit (AVX-512)".</summary>
+    public static string Describe()
+    {
+        if (!Vector.IsHardwareAccelerated) return "none (vector types not accelerated)";
+        string gemm = $"{VectorBits}-bit {(FusedMultiplyAdd ? "with" : "without")} FMA";
+        return Vector512.IsHardwareAccelerated && VectorBits < 512
+            ? $"{gemm}; element-wise up to 512-bit (AVX-512)"
+            : $"{gemm}; AVX-512 {(Avx512F.IsSupported ? "present, not used" : "not available")}";
+    }
+}
+
+/// <summary>Fast managed kernels: vectorised element-wise kernels and a blocked, multi-threaded SIMD GEMM.</summary>
+public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Constructed by <see cref="Compute"/>, the one place that chooses kernels.</summary>
+    internal SimdKernels()
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "simd";
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Blocked SIMD product over <see cref="Compute.Threads"/> threads; the result does not depend on the
+    /// thread count (each element of C is summed by one thread in a fixed order). k = 0 leaves only the
+    /// scaling of C, which the reference does.
+    /// </remarks>
+    public override unsafe void Gemm(bool transA, bool transB, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
+        int m, int n, int k, T alpha, T beta, Span<T> c, int ldc)
+    {
+        CheckGemmArguments(transA, transB, a.Length, lda, b.Length, ldb, m, n, k, c.Length, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            base.Gemm(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc);
+            return;
+        }
+        fixed (T* pa = a)
+        fixed (T* pb = b)
+        fixed (T* pc = c)
+        {
+            SimdGemm<T>.Run(transA, transB, pa, lda, pb, ldb, m, n, k, alpha, beta, pc, ldc, Compute.Threads);
+        }
+    }
+
+    /// <summary>
+    /// Throws unless the spans hold the matrices the sizes describe: op(A) [m, k], op(B) [k, n], C [m, n],
+    /// each row-major with a leading dimension of at least its stored row length. Native and pointer-based
+    /// products rely on this instead of bounds checks.
+    /// </summary>
+    private protected static void CheckGemmArguments(bool transA, bool transB, int aLength, int lda, int bLength, int ldb,
+        int m, int n, int k, int cLength, int ldc)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        CheckMatrix("a", aLength, transA ? k : m, transA ? m : k, lda);
+        CheckMatrix("b", bLength, transB ? n : k, transB ? k : n, ldb);
+        CheckMatrix("c", cLength, m, n, ldc);
+    }
+
+    private static void CheckMatrix(string name, int length, int rows, int columns, int leadingDimension)
+    {
+        if (rows == 0 || columns == 0) return;
+        if (leadingDimension < columns)
+            throw new ArgumentOutOfRangeException($"ld{name}", leadingDimension,
+                $"The leading dimension of {name} must be at least its stored row length {columns}.");
+        long needed = (long)(rows - 1) * leadingDimension + columns;
+        if (length < needed)
+            throw new ArgumentException(
+                $"{name} holds {length} elements; a [{rows}, {columns}] matrix with leading dimension {leadingDimension} needs {needed}.",
+                name);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>TensorPrimitives.Sigmoid rejects empty input; an empty sigmoid is a no-op, as in the reference.</remarks>
+    public override void Sigmoid(ReadOnlySpan<T> x, Span<T> y)
+    {
+        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Own vector code rather than TensorPrimitives.Tanh, which loses relative precision near zero.</remarks>
+    public override void Tanh(ReadOnlySpan<T> x, Span<T> y) => Map<TanhOperator>(x, x, y);
+
+    /// <inheritdoc/>
+    public override void SigmoidBackward(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) =>
+        Map<SigmoidDerivative>(y, dy, dx);
+
+    /// <inheritdoc/>
+    public override void TanhBackward(ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx) =>
+        Map<TanhDerivative>(y, dy, dx);
+
+    /// <inheritdoc/>
+    public override void Multiply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
+        TensorPrimitives.Multiply(x, y[..x.Length], z);
+
+    /// <inheritdoc/>
+    public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
+        TensorPrimitives.MultiplyAdd(x, y[..x.Length], z[..x.Length], z);
+
+    /// <inheritdoc/>
+    public override void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
+        TensorPrimitives.Add(x, y[..x.Length], z);
+
+    /// <inheritdoc/>
+    public override void Axpy(T alpha, ReadOnlySpan<T> x, Span<T> y) =>
+        TensorPrimitives.MultiplyAdd(x, alpha, y[..x.Length], y);
+
+    /// <inheritdoc/>
+    public override void Scale(T alpha, Span<T> x) => TensorPrimitives.Multiply(x, alpha, x);
+
+    /// <inheritdoc/>
+    public override T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y) => TensorPrimitives.Dot(x, y[..x.Length]);
+
+    /// <inheritdoc/>
+    public override T Sum(ReadOnlySpan<T> x) => TensorPrimitives.Sum(x);
+
+    /// <inheritdoc/>
+    public override void AddToRows(ReadOnlySpan<T> row, int rows, Span<T> matrix)
+    {
+        int n = row.Length;
+        for (int r = 0; r < rows; r++)
+        {
+            var target = matrix.Slice(r * n, n);
+            TensorPrimitives.Add(target, row, target);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Rows are added one after another, as in the reference, so the sums are the same bits.</remarks>
+    public override void SumRows(ReadOnlySpan<T> matrix, int rows, Span<T> sums)
+    {
+        int n = sums.Length;
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * n, n), sums);
+    }
+
+    /// <inheritdoc/>
+    public override void SoftmaxRows(ReadOnlySpan<T> x, int rows, int cols, Span<T> y, Span<T> logSumExp)
+    {
+        if (cols == 0)
+        {
+            base.SoftmaxRows(x, rows, cols, y, logSumExp);
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * cols, cols);
+            var yr = y.Slice(r * cols, cols);
+            // y = e^{x - max} / Σ e^{x - max}; log Σ e^x = max + log Σ e^{x - max}.
+            T max = TensorPrimitives.Max(xr);
+            TensorPrimitives.Subtract(xr, max, yr);
+            TensorPrimitives.Exp(yr, yr);
+            T sum = TensorPrimitives.Sum(yr);
+            TensorPrimitives.Multiply(yr, T.One / sum, yr);
+            logSumExp[r] = max + T.Log(sum);
+        }
+    }
+
+    /// <summary>An element-wise operation on vectors; the driver <see cref="Map"/> owns loops and tails.</summary>
+    private interface IVectorOperator
+    {
+        static abstract Vector<T> Invoke(Vector<T> x, Vector<T> y);
+    }
+
+    /// <summary>Sigmoid derivative from y = σ(x) and dy: <c>dy · y · (1 - y)</c>, evaluated left to right as in the reference.</summary>
+    private readonly struct SigmoidDerivative : IVectorOperator
+    {
+        public static Vector<T> Invoke(Vector<T> y, Vector<T> dy) => dy * y * (Vector<T>.One - y);
+    }
+
+    /// <summary>Tanh derivative from y = tanh(x) and dy: <c>dy · (1 - y²)</c>, evaluated as in the reference.</summary>
+    private readonly struct TanhDerivative : IVectorOperator
+    {
+        public static Vector<T> Invoke(Vector<T> y, Vector<T> dy) => dy * (Vector<T>.One - y * y);
+    }
+
+    /// <summary>
+    /// tanh x (the second operand is ignored). For |x| ≥ 0.625, <c>sign(x) · (1 - 2 / (e^{2|x|} + 1))</c>;
+    /// below, where that form loses relative precision (TensorPrimitives.Tanh is 7 ulp off at 0.09 and
+    /// non-zero at 0), <c>x + x³ · Q(x²)</c> with Q a degree-5 (float) or degree-11 (double) Chebyshev fit of
+    /// (tanh(√u)/√u - 1)/u on [0, 0.625²], fitted for this file with mpmath.chebyfit; fit error 1.6e-9 and
+    /// 3.9e-18, below half an ulp of the result.
+    /// </summary>
+    private readonly struct TanhOperator : IVectorOperator
+    {
+        private static readonly T Threshold = T.CreateTruncating(0.625);
+
+        public static Vector<T> Invoke(Vector<T> x, Vector<T> y)
+        {
+            // tanh |x| on the magnitude, then x's sign bit OR-ed back (keeps tanh(-0) = -0 and NaN).
+            Vector<T> magnitude = Vector.Abs(x);
+            Vector<T> large = Vector<T>.One - Vector.Create(T.CreateTruncating(2)) / (Exp(magnitude + magnitude) + Vector<T>.One);
+            Vector<T> u = x * x;
+            Vector<T> small = magnitude + magnitude * u * SmallArgumentPolynomial(u);
+            Vector<T> result = Vector.ConditionalSelect(Vector.LessThan(magnitude, Vector.Create(Threshold)), small, large);
+            return result | (x & Vector.Create(T.NegativeZero));
+        }
+
+        /// <summary>Q(u) by Horner's rule, coefficients from the highest degree down.</summary>
+        private static Vector<T> SmallArgumentPolynomial(Vector<T> u)
+        {
+            static Vector<T> Step(Vector<T> sum, Vector<T> u, double coefficient) => sum * u + Vector.Create(T.CreateTruncating(coefficient));
+
+            if (typeof(T) == typeof(float))
+            {
+                var q = Vector.Create(T.CreateTruncating(0.0022927448161781423));
+                q = Step(q, u, -0.0083439455158391520);
+                q = Step(q, u, 0.021768918651028210);
+                q = Step(q, u, -0.053959259577204543);
+                q = Step(q, u, 0.13333303556915742);
+                return Step(q, u, -0.33333333172140362);
+            }
+            var d = Vector.Create(T.CreateTruncating(6.48516348279311315e-6));
+            d = Step(d, u, -0.000031201101425797400);
+            d = Step(d, u, 0.000092571161295567683);
+            d = Step(d, u, -0.00023759064960555620);
+            d = Step(d, u, 0.00058966065777570433);
+            d = Step(d, u, -0.0014557754120478055);
+            d = Step(d, u, 0.0035921217511549623);
+            d = Step(d, u, -0.0088632351032408779);
+            d = Step(d, u, 0.021869488519008306);
+            d = Step(d, u, -0.053968253967896992);
+            d = Step(d, u, 0.13333333333333041602);
+            return Step(d, u, -0.33333333333333332938);
+        }
+
+        private static Vector<T> Exp(Vector<T> x)
+        {
+            if (typeof(T) == typeof(float)) return Vector.Exp(x.As<T, float>()).As<float, T>();
+            if (typeof(T) == typeof(double)) return Vector.Exp(x.As<T, double>()).As<double, T>();
+            throw new NotSupportedException($"Vector exp exists for float and double, not {typeof(T).Name}.");
+        }
+    }
+
+    /// <summary>
+    /// <c>z[i] = TOperator(x[i], y[i])</c> for i &lt; x.Length. The last partial vector goes through the
+    /// same vector code via a zero-padded copy, so an element's result never depends on its position.
+    /// z may alias x or y (each vector is read before it is written).
+    /// </summary>
+    private static void Map<TOperator>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)
+        where TOperator : struct, IVectorOperator
+    {
+        int n = x.Length, width = Vector<T>.Count;
+        y = y[..n];
+        z = z[..n];
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        ref T zRef = ref MemoryMarshal.GetReference(z);
+        int i = 0;
+        for (; i <= n - width; i += width)
+            TOperator.Invoke(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector.LoadUnsafe(ref yRef, (nuint)i)).StoreUnsafe(ref zRef, (nuint)i);
+        if (i == n) return;
+        Span<T> tail = stackalloc T[3 * width];
+        tail.Clear();
+        x[i..].CopyTo(tail);
+        y[i..].CopyTo(tail[width..]);
+        TOperator.Invoke(Vector.Create<T>(tail[..width]), Vector.Create<T>(tail.Slice(width, width))).CopyTo(tail[(2 * width)..]);
+        tail.Slice(2 * width, n - i).CopyTo(z[i..]);
+    }
+}

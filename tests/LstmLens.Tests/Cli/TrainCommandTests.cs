@@ -12,7 +12,7 @@ public sealed class TrainCommandTests : IDisposable
 
     public TrainCommandTests()
     {
-        var rng = new Numerics.Rng(1);
+        var rng = new LstmLens.Numerics.Rng(1);
         string[] words = ["the", "a", "cat", "dog", "sat", "ran", "on", "under", "mat", "rug", "big", "small"];
         string Text(int lines) => string.Join('\n', Enumerable.Range(0, lines).Select(_ =>
             string.Join(' ', Enumerable.Range(0, 3 + rng.NextInt(6)).Select(_ => words[rng.NextInt(words.Length)])))) + "\n";

@@ -17,7 +17,6 @@ namespace LstmLens.Layers;
 /// </remarks>
 public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private T[] _dHidden = []; // [B, H] backward: gradient reaching h_t
 
     /// <summary>Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
     public ElmanRnn(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize, Kernels<T>? kernels = null)
@@ -49,13 +48,10 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
         }
     }
 
-    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState)
+    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
         int steps = Steps, batch = Batch, h = HiddenSize, bh = batch * h;
-        Ensure(ref _dHidden, bh);
-        var dh = _dHidden.AsSpan(0, bh);  // [B, H] gradient reaching h_t
-        if (dFinalState.IsEmpty) dh.Clear();
-        else dFinalState.CopyTo(dh);
+        var dh = HiddenGradient;  // [B, H] gradient reaching h_t
 
         for (int t = steps - 1; t >= 0; t--)
         {
@@ -66,8 +62,6 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
             if (IsHDetached(t)) dh.Clear();
             else K.Gemm(false, false, dz, h, WeightHH.Value, h, batch, h, h, T.One, T.Zero, dh, h);
         }
-
-        if (!dInitialState.IsEmpty) dh.CopyTo(dInitialState);
     }
 
     private protected override void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,

@@ -24,7 +24,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
 {
     private static readonly string[] Names = ["r", "z", "n", "hn"];
     private T[] _inputProjection = []; // [T, B, 3H] W_ih x_t + b_ih
-    private T[] _scratch = [];         // forward: W_hh h_{t-1} + b_hh [B, 3H]; backward: dh [B, H], 1 - z [H], h_{t-1} - n [H];
+    private T[] _scratch = [];         // forward: W_hh h_{t-1} + b_hh [B, 3H]; backward: 1 - z [H], h_{t-1} - n [H];
                                        // tangents: W_ih dx_t [L·K, 3H], W_hh dh_{t-1} [L·K, 3H], 1 - z [H], h_{t-1} - n [H]
 
     /// <summary>Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
@@ -89,15 +89,13 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
         }
     }
 
-    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState)
+    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
         int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, w = GateCacheWidth, bh = batch * h;
-        Ensure(ref _scratch, bh + 2 * h);
-        var dh = _scratch.AsSpan(0, bh);              // [B, H] gradient reaching h_t
-        var dhdn = _scratch.AsSpan(bh, h);            // [H] ∂h_t/∂n = 1 - z
-        var dhdz = _scratch.AsSpan(bh + h, h);        // [H] ∂h_t/∂z = h_{t-1} - n
-        if (dFinalState.IsEmpty) dh.Clear();
-        else dFinalState.CopyTo(dh);
+        Ensure(ref _scratch, 2 * h);
+        var dh = HiddenGradient;                      // [B, H] gradient reaching h_t
+        var dhdn = _scratch.AsSpan(0, h);             // [H] ∂h_t/∂n = 1 - z
+        var dhdz = _scratch.AsSpan(h, h);             // [H] ∂h_t/∂z = h_{t-1} - n
 
         for (int t = steps - 1; t >= 0; t--)
         {
@@ -137,8 +135,6 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
             if (IsHDetached(t)) dh.Clear();
             else K.Gemm(false, false, dZh, g, WeightHH.Value, h, batch, h, g, T.One, T.One, dh, h);
         }
-
-        if (!dInitialState.IsEmpty) dh.CopyTo(dInitialState);
     }
 
     private protected override void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,

@@ -75,23 +75,13 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
         }
     }
 
-    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState)
+    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
         int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, bh = batch * h;
-        Ensure(ref _scratch, 3 * bh);
-        var dh = _scratch.AsSpan(0, bh);        // [B, H] gradient reaching h_t
-        var dc = _scratch.AsSpan(bh, bh);       // [B, H] gradient reaching c_t
-        var dcPrev = _scratch.AsSpan(2 * bh, bh);
-        if (dFinalState.IsEmpty)
-        {
-            dh.Clear();
-            dc.Clear();
-        }
-        else
-        {
-            dFinalState[..bh].CopyTo(dh);
-            dFinalState.Slice(bh, bh).CopyTo(dc);
-        }
+        Ensure(ref _scratch, bh);
+        var dh = HiddenGradient;                // [B, H] gradient reaching h_t
+        var dc = CellGradient;                  // [B, H] gradient reaching c_t
+        var dcPrev = _scratch.AsSpan(0, bh);    // [B, H] gradient reaching c_{t-1}
 
         for (int t = steps - 1; t >= 0; t--)
         {
@@ -135,12 +125,6 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
             // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
             if (IsHDetached(t)) dh.Clear();
             else K.Gemm(false, false, dz, g, WeightHH.Value, h, batch, h, g, T.One, T.Zero, dh, h);
-        }
-
-        if (!dInitialState.IsEmpty)
-        {
-            dh.CopyTo(dInitialState);
-            dc.CopyTo(dInitialState[bh..]);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
     private readonly Squash _cellInput;   // g
     private readonly Squash _cellOutput;  // h
     private T[] _squashedCells = [];      // [T, B, H] h(c_t), the cell outputs before the output gate
-    private T[] _scratch = [];            // backward: dh, dc [B, H] each, u [H]; tangents: dz [L·K, G], dc [L·K, H], u [H]
+    private T[] _scratch = [];            // backward: u [H]; tangents: dz [L·K, G], dc [L·K, H], u [H]
 
     /// <summary>
     /// Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.; <paramref name="options"/>
@@ -135,23 +135,13 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
         }
     }
 
-    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState)
+    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
         int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, nb = BlockCount, s = BlockSize, bh = batch * h;
-        Ensure(ref _scratch, 2 * bh + h);
-        var dh = _scratch.AsSpan(0, bh);        // [B, H] gradient reaching h_t
-        var dc = _scratch.AsSpan(bh, bh);       // [B, H] gradient reaching c_t
-        var u = _scratch.AsSpan(2 * bh, h);     // [H] squash derivative workspace
-        if (dFinalState.IsEmpty)
-        {
-            dh.Clear();
-            dc.Clear();
-        }
-        else
-        {
-            dFinalState[..bh].CopyTo(dh);
-            dFinalState.Slice(bh, bh).CopyTo(dc);
-        }
+        Ensure(ref _scratch, h);
+        var dh = HiddenGradient;                // [B, H] gradient reaching h_t
+        var dc = CellGradient;                  // [B, H] gradient reaching c_t
+        var u = _scratch.AsSpan(0, h);          // [H] squash derivative workspace
 
         for (int t = steps - 1; t >= 0; t--)
         {
@@ -193,12 +183,6 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
             // dh_{t-1} = dz W_hh, skipped entirely when the step is h-detached (always under the truncated gradient).
             if (IsHDetached(t)) dh.Clear();
             else K.Gemm(false, false, dz, g, WeightHH.Value, h, batch, h, g, T.One, T.Zero, dh, h);
-        }
-
-        if (!dInitialState.IsEmpty)
-        {
-            dh.CopyTo(dInitialState);
-            dc.CopyTo(dInitialState[bh..]);
         }
     }
 

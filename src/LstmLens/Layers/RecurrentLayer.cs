@@ -49,6 +49,8 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private protected T[] HiddenCache = [];  // [T, B, H]
     private protected T[] GradX = [];        // [T, B, G] gradient w.r.t. the input projection W_ih x + b_ih
     private protected T[] GradH = [];        // [T, B, G] gradient w.r.t. the recurrent projection W_hh h + b_hh
+    private protected T[] StateGradient = []; // [S, B, H] gradient reaching the state: of the final state when
+                                               // BackwardSteps starts, of the initial state when it returns
 
     private protected RecurrentLayer(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize,
         int gateWidth, Kernels<T>? kernels)
@@ -195,7 +197,11 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (!dInitialState.IsEmpty) CheckLength(dInitialState, StateCount * batch * h, nameof(dInitialState));
         if (!dInput.IsEmpty) CheckLength(dInput, rows * InputSize, nameof(dInput));
 
-        BackwardSteps(dOutput, dFinalState, dInitialState);
+        var stateGradient = StateGradient.AsSpan(0, StateCount * batch * h);
+        if (dFinalState.IsEmpty) stateGradient.Clear();
+        else dFinalState.CopyTo(stateGradient);
+        BackwardSteps(dOutput);
+        if (!dInitialState.IsEmpty) stateGradient.CopyTo(dInitialState);
 
         // Weight gradients of all steps at once: dW_ih += dZx^T X, dW_hh += dZh^T H_prev, biases += column sums.
         var gradX = GradX.AsSpan(0, rows * g);
@@ -252,9 +258,17 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>
     /// Backward through the recurrence: fill <see cref="GradX"/> (and <see cref="GradH"/> when not shared)
-    /// for every step and write dInitialState (if not empty). Weight gradients are added by the caller.
+    /// for every step, carrying the state gradient in <see cref="HiddenGradient"/> and <see cref="CellGradient"/>
+    /// (they hold the final state's gradient on entry and must hold the initial state's on return).
+    /// Weight gradients are added by the caller.
     /// </summary>
-    private protected abstract void BackwardSteps(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInitialState);
+    private protected abstract void BackwardSteps(ReadOnlySpan<T> dOutput);
+
+    /// <summary>[B, H] gradient reaching h_t during <see cref="BackwardSteps"/>.</summary>
+    private protected Span<T> HiddenGradient => StateGradient.AsSpan(0, Batch * HiddenSize);
+
+    /// <summary>[B, H] gradient reaching c_t during <see cref="BackwardSteps"/> (LSTM cells).</summary>
+    private protected Span<T> CellGradient => StateGradient.AsSpan(Batch * HiddenSize, Batch * HiddenSize);
 
     /// <summary>The forward-mode recurrence; arguments validated by <see cref="PropagateTangents"/>.</summary>
     private protected abstract void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,
@@ -352,6 +366,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (StateCount == 2) Ensure(ref CellCache, rows * h);
         Ensure(ref HiddenCache, rows * h);
         Ensure(ref GradX, rows * GateWidth);
+        Ensure(ref StateGradient, StateCount * batch * h);
         if (!SharesProjectionGradient) Ensure(ref GradH, rows * GateWidth);
         if (_hDetached.Length < steps)
         {

@@ -60,28 +60,32 @@ public sealed class TrainCommandTests : IDisposable
         Assert.All(sample.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, File.ReadAllText(Path.Combine(Out("run"), "vocab.txt"))));
     }
 
-    [Fact]
-    public void A_run_killed_with_sigkill_and_resumed_equals_the_uninterrupted_run()
+    [Theory]
+    [InlineData("KILL", 137)]
+    [InlineData("INT", 130)]
+    public void A_run_stopped_by_a_signal_and_resumed_equals_the_uninterrupted_run(string signal, int stoppedExit)
     {
         Assert.Equal(0, CliRunner.Run(Train("whole")).Exit);
 
         string cli = Path.Combine(AppContext.BaseDirectory, "LstmLens.Cli.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in Train("killed").Prepend(cli)) start.ArgumentList.Add(arg);
+        foreach (string arg in Train("stopped").Prepend(cli)) start.ArgumentList.Add(arg);
         using (var process = Process.Start(start)!)
         {
-            string metrics = Path.Combine(Out("killed"), "metrics.jsonl");
+            string metrics = Path.Combine(Out("stopped"), "metrics.jsonl");
             var clock = Stopwatch.StartNew();
             while (!process.HasExited && (!File.Exists(metrics) || File.ReadAllLines(metrics).Length < 2) && clock.Elapsed < TimeSpan.FromMinutes(2))
                 Thread.Sleep(20);
-            Assert.False(process.HasExited, "the run finished before it could be killed");
-            process.Kill(entireProcessTree: true);
+            Assert.False(process.HasExited, "the run finished before it could be stopped");
+            using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString()])) kill.WaitForExit();
             process.WaitForExit();
+            Assert.Equal(stoppedExit, process.ExitCode);
+            if (signal == "INT") Assert.Contains("checkpoint saved", process.StandardOutput.ReadToEnd());
         }
-        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("killed"), "--threads", "1");
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("stopped"), "--threads", "1");
         Assert.True(exit == 0, error);
-        Assert.Equal(File.ReadAllText(Path.Combine(Out("whole"), "metrics.jsonl")), File.ReadAllText(Path.Combine(Out("killed"), "metrics.jsonl")));
-        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("whole"), "model.safetensors")), File.ReadAllBytes(Path.Combine(Out("killed"), "model.safetensors")));
+        Assert.Equal(File.ReadAllText(Path.Combine(Out("whole"), "metrics.jsonl")), File.ReadAllText(Path.Combine(Out("stopped"), "metrics.jsonl")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Out("whole"), "model.safetensors")), File.ReadAllBytes(Path.Combine(Out("stopped"), "model.safetensors")));
     }
 
     [Fact]

@@ -11,8 +11,8 @@ namespace LstmLens.Bench;
 
 internal static class GflopsReport
 {
-    private const int Repetitions = 7;
-    private const double SecondsPerRepetition = 0.2;
+    private const int Repetitions = 15;
+    private const double SecondsPerRepetition = 0.1;
 
     public static int Run(string[] args)
     {

@@ -14,6 +14,9 @@ internal static class GflopsReport
     private const int Repetitions = 15;
     private const double SecondsPerRepetition = 0.1;
 
+    /// <summary>Pause before each timed batch, so that the previous set's idle threads (OpenBLAS's poll for a while) are asleep.</summary>
+    private const int SettleMilliseconds = 250;
+
     public static int Run(string[] args)
     {
         for (int i = 0; i < args.Length; i++)
@@ -66,6 +69,7 @@ internal static class GflopsReport
         {
             for (int s = 0; s < kernelSets.Count; s++)
             {
+                Thread.Sleep(SettleMilliseconds);
                 clock.Restart();
                 for (int call = 0; call < calls[s]; call++) shape.Multiply(kernelSets[s], a, b, c);
                 best[s] = Math.Min(best[s], clock.Elapsed.TotalSeconds / calls[s]);

@@ -1,7 +1,7 @@
 // "gflops" mode: GFLOP/s of the float matrix product for simd and openblas at the training shapes (B
-// stored plain and transposed), best of several timed repetitions, printed as a Markdown table with
-// the environment so that the numbers can be committed under bench/results. Not BenchmarkDotNet: no
-// statistics beyond the best time, which is what a peak-throughput comparison needs.
+// stored plain and transposed), the fastest of many individually timed calls, printed as a Markdown
+// table with the environment and load so that the numbers can be committed under bench/results. Not
+// BenchmarkDotNet: no statistics beyond the best time, which is what a peak-throughput comparison needs.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -34,6 +34,7 @@ internal static class GflopsReport
         Console.WriteLine($"CPU: {CpuModel()}");
         Console.WriteLine($"Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"Compute: {Compute.Describe()}");
+        Console.WriteLine($"Load average before: {LoadAverage()}");
         Console.WriteLine();
         Console.WriteLine($"| shape (float, threads {Compute.Threads}) | " + string.Join(" | ", sets.Select(s => $"{s} GFLOP/s")) + " | simd / openblas |");
         Console.WriteLine("|---" + string.Concat(sets.Select(_ => "|---:")) + "|---:|");
@@ -44,13 +45,16 @@ internal static class GflopsReport
             string ratio = rates.Count > 1 ? $"{rates[0] / rates[1]:P0}" : "n/a";
             Console.WriteLine($"| {shape} | " + string.Join(" | ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture))) + $" | {ratio} |");
         }
+        Console.WriteLine();
+        Console.WriteLine($"Load average after: {LoadAverage()}");
         return 0;
     }
 
     /// <summary>
-    /// GFLOP/s of each kernel set: the best of <see cref="Repetitions"/> timed batches of about
-    /// <see cref="SecondsPerRepetition"/> each, the sets taking turns so that they share the machine's
-    /// background load alike.
+    /// GFLOP/s of each kernel set from its fastest single call: <see cref="Repetitions"/> batches of about
+    /// <see cref="SecondsPerRepetition"/> each, every call timed on its own, the sets taking turns so that
+    /// they share the machine's background load alike. Calls much shorter than a scheduler time slice
+    /// are often undisturbed even on a busy machine, so the fastest is the one to quote.
     /// </summary>
     private static List<double> BestRates(GemmShape shape, List<Kernels<float>> kernelSets, float[] a, float[] b, float[] c)
     {
@@ -70,12 +74,22 @@ internal static class GflopsReport
             for (int s = 0; s < kernelSets.Count; s++)
             {
                 Thread.Sleep(SettleMilliseconds);
-                clock.Restart();
-                for (int call = 0; call < calls[s]; call++) shape.Multiply(kernelSets[s], a, b, c);
-                best[s] = Math.Min(best[s], clock.Elapsed.TotalSeconds / calls[s]);
+                for (int call = 0; call < calls[s]; call++)
+                {
+                    clock.Restart();
+                    shape.Multiply(kernelSets[s], a, b, c);
+                    best[s] = Math.Min(best[s], clock.Elapsed.TotalSeconds);
+                }
             }
         }
         return best.Select(seconds => shape.Flops / seconds / 1e9).ToList();
+    }
+
+    /// <summary>/proc/loadavg's 1, 5 and 15 minute averages (other processes competing for the cores), or "n/a".</summary>
+    private static string LoadAverage()
+    {
+        const string file = "/proc/loadavg";
+        return File.Exists(file) ? string.Join(' ', File.ReadAllText(file).Split(' ').Take(3)) : "n/a";
     }
 
     /// <summary>The "model name" line of /proc/cpuinfo, or the architecture where there is none.</summary>

@@ -17,31 +17,43 @@ internal static class GflopsReport
     /// <summary>Pause before each timed batch, so that the previous set's idle threads (OpenBLAS's poll for a while) are asleep.</summary>
     private const int SettleMilliseconds = 250;
 
+    private const string Usage = "usage: gflops [--threads N] [--clock wall|thread-cpu]";
+
     public static int Run(string[] args)
     {
+        bool threadCpuClock = false;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--threads" && i + 1 < args.Length) Compute.Threads = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--clock" && i + 1 < args.Length && args[i + 1] is "wall" or "thread-cpu") threadCpuClock = args[++i] == "thread-cpu";
             else
             {
-                Console.Error.WriteLine($"unknown argument '{args[i]}'; usage: gflops [--threads N]");
+                Console.Error.WriteLine($"unknown argument '{args[i]}'; {Usage}");
                 return 2;
             }
         }
+        // The calling thread's CPU time leaves out the time other processes hold its core; it measures a
+        // product only when the product runs entirely on that thread.
+        if (threadCpuClock && (Compute.Threads != 1 || !ThreadCpuClock.IsAvailable))
+        {
+            Console.Error.WriteLine("--clock thread-cpu needs --threads 1 and Linux (clock_gettime).");
+            return 2;
+        }
+        Func<double> clock = threadCpuClock ? ThreadCpuClock.Seconds : WallSeconds;
         var sets = new List<string> { "simd" };
         if (Compute.IsAvailable("openblas")) sets.Add("openblas");
 
         Console.WriteLine($"CPU: {CpuModel()}");
         Console.WriteLine($"Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"Compute: {Compute.Describe()}");
-        Console.WriteLine($"Load average before: {LoadAverage()}");
+        Console.WriteLine($"Clock: {(threadCpuClock ? "CPU time of the calling thread" : "wall")}, load average before: {LoadAverage()}");
         Console.WriteLine();
         Console.WriteLine($"| shape (float, threads {Compute.Threads}) | " + string.Join(" | ", sets.Select(s => $"{s} GFLOP/s")) + " | simd / openblas |");
         Console.WriteLine("|---" + string.Concat(sets.Select(_ => "|---:")) + "|---:|");
         foreach (var shape in GemmShape.Training.SelectMany(s => new[] { s, s with { TransB = true } }))
         {
             var (a, b, c) = shape.Allocate(seed: 1);
-            var rates = BestRates(shape, sets.Select(Compute.Create<float>).ToList(), a, b, c);
+            var rates = BestRates(shape, sets.Select(Compute.Create<float>).ToList(), a, b, c, clock);
             string ratio = rates.Count > 1 ? $"{rates[0] / rates[1]:P0}" : "n/a";
             Console.WriteLine($"| {shape} | " + string.Join(" | ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture))) + $" | {ratio} |");
         }
@@ -56,17 +68,17 @@ internal static class GflopsReport
     /// they share the machine's background load alike. Calls much shorter than a scheduler time slice
     /// are often undisturbed even on a busy machine, so the fastest is the one to quote.
     /// </summary>
-    private static List<double> BestRates(GemmShape shape, List<Kernels<float>> kernelSets, float[] a, float[] b, float[] c)
+    private static List<double> BestRates(GemmShape shape, List<Kernels<float>> kernelSets, float[] a, float[] b, float[] c,
+        Func<double> clock)
     {
-        var clock = new Stopwatch();
         var calls = new int[kernelSets.Count];
         var best = new double[kernelSets.Count];
         for (int s = 0; s < kernelSets.Count; s++)
         {
             shape.Multiply(kernelSets[s], a, b, c);   // warm-up: JIT, pack buffers, OpenBLAS threads
-            clock.Restart();
+            double start = WallSeconds();
             shape.Multiply(kernelSets[s], a, b, c);
-            calls[s] = Math.Max(1, (int)(SecondsPerRepetition / Math.Max(clock.Elapsed.TotalSeconds, 1e-6)));
+            calls[s] = Math.Max(1, (int)(SecondsPerRepetition / Math.Max(WallSeconds() - start, 1e-6)));
             best[s] = double.MaxValue;
         }
         for (int repetition = 0; repetition < Repetitions; repetition++)
@@ -76,13 +88,38 @@ internal static class GflopsReport
                 Thread.Sleep(SettleMilliseconds);
                 for (int call = 0; call < calls[s]; call++)
                 {
-                    clock.Restart();
+                    double start = clock();
                     shape.Multiply(kernelSets[s], a, b, c);
-                    best[s] = Math.Min(best[s], clock.Elapsed.TotalSeconds);
+                    best[s] = Math.Min(best[s], clock() - start);
                 }
             }
         }
         return best.Select(seconds => shape.Flops / seconds / 1e9).ToList();
+    }
+
+    private static double WallSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+
+    /// <summary>clock_gettime(CLOCK_THREAD_CPUTIME_ID) from libc, bound at run time.</summary>
+    private static unsafe class ThreadCpuClock
+    {
+        private const int ThreadCpuTimeId = 3;   // CLOCK_THREAD_CPUTIME_ID on Linux
+        private static readonly delegate* unmanaged[Cdecl]<int, long*, int> s_clockGetTime = Bind();
+
+        public static bool IsAvailable => s_clockGetTime != null;
+
+        /// <summary>Seconds of CPU time this thread has used.</summary>
+        public static double Seconds()
+        {
+            long* time = stackalloc long[2];   // struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux
+            s_clockGetTime(ThreadCpuTimeId, time);
+            return time[0] + time[1] * 1e-9;
+        }
+
+        private static delegate* unmanaged[Cdecl]<int, long*, int> Bind() =>
+            OperatingSystem.IsLinux() && Environment.Is64BitProcess
+            && NativeLibrary.TryLoad("libc.so.6", out nint libc) && NativeLibrary.TryGetExport(libc, "clock_gettime", out nint export)
+                ? (delegate* unmanaged[Cdecl]<int, long*, int>)export
+                : null;
     }
 
     /// <summary>/proc/loadavg's 1, 5 and 15 minute averages (other processes competing for the cores), or "n/a".</summary>

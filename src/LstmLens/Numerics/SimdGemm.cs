@@ -4,7 +4,8 @@
 // up to Mr × Nr elements of C in vector registers while it walks kc.
 // Determinism: every element of C is owned by exactly one tile, is summed over p in increasing order
 // inside each k block, and k is split into blocks that depend on k alone; threads only decide who
-// computes which tile, so the result is bit-identical for any thread count.
+// computes which tile, so the result is bit-identical for any thread count. Threads run rectangular
+// regions of C on the shared WorkerTeam, each region a complete serial loop nest.
 // The loops are marked AggressiveOptimization: their tier-0 code is ~40× slower, and the first dozens
 // of products of a run would pay for it (measured: steady-state speed unchanged).
 // Not a BLAS: row-major only, float and double only, no batched or mixed-precision variants.
@@ -49,6 +50,10 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         public readonly bool TransA, TransB;
         public readonly T Alpha, Beta;
 
+        /// <summary>Register tiles along m: ⌈m / Mr⌉ tiles of near-equal height (m = 20 gives 5+5+5+5, not 6+6+6+2).</summary>
+        public readonly int TileCount;
+        private readonly int _tileHeight, _tallTiles;   // the first _tallTiles tiles are one row taller
+
         public Problem(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
             T alpha, T beta, T* c, int ldc)
         {
@@ -57,13 +62,12 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
             C = c;
             (TransA, TransB, Lda, Ldb, Ldc) = (transA, transB, lda, ldb, ldc);
             (M, N, K, Alpha, Beta) = (m, n, k, alpha, beta);
+            TileCount = (m + Mr - 1) / Mr;
+            (_tileHeight, _tallTiles) = (m / TileCount, m % TileCount);
         }
 
-        /// <summary>Register tiles along m: ⌈m / Mr⌉ tiles of near-equal height (m = 20 gives 5+5+5+5, not 6+6+6+2).</summary>
-        public int TileCount => (M + Mr - 1) / Mr;
-
         /// <summary>First row of tile t (t = TileCount gives M).</summary>
-        public int TileRow(int t) => t * (M / TileCount) + Math.Min(t, M % TileCount);
+        public int TileRow(int t) => t * _tileHeight + Math.Min(t, _tallTiles);
 
         /// <summary>Micro-panels of Nr columns along n; the last may be partial.</summary>
         public int PanelCount => (N + Nr - 1) / Nr;
@@ -124,12 +128,12 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                 {
                     int te = Math.Min(t1, tb + tilesPerBlock);
                     PackA(problem, p0, kc, tb, te, packedA);
+                    int firstRow = problem.TileRow(tb);
                     for (int q = qb; q < qe; q++)
                     {
                         int col = q * nr;
                         int cols = Math.Min(nr, problem.N - col);
                         T* pb = packedB + (nint)(q - qb) * kc * nr;
-                        int firstRow = problem.TileRow(tb);
                         for (int t = tb; t < te; t++)
                         {
                             int row = problem.TileRow(t);

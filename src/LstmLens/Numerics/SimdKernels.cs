@@ -1,9 +1,11 @@
 // The managed fast kernel set ("simd"): every reference kernel overridden with vector code. Element-wise
 // kernels and reductions call System.Numerics.Tensors.TensorPrimitives where it has the operation and
 // is accurate (its vector paths reach 512 bits); tanh (TensorPrimitives' is inaccurate near zero) and
-// the two activation derivatives run through one small Vector<T> driver here; Gemm runs through SimdGemm. Element-wise results equal the reference bit for bit (same
-// operations in the same order); Sigmoid, Tanh, exp in SoftmaxRows, Dot, Sum and Gemm differ from it by
-// rounding only (vectorised transcendentals, reassociated sums, fused multiply-adds).
+// the two activation derivatives run through one small Vector<T> driver here; Gemm runs through
+// SimdGemm. The arithmetic kernels (Multiply, MultiplyAdd, Add, Axpy, Scale, the derivatives,
+// AddToRows, SumRows) equal the reference bit for bit: same operations in the same order. Sigmoid,
+// Tanh, SoftmaxRows, Dot, Sum and Gemm differ from it by rounding only (vectorised transcendentals,
+// reassociated sums, fused multiply-adds).
 // Not a place for new operations: a kernel appears here only as an override of a reference kernel.
 using System.Numerics;
 using System.Numerics.Tensors;

@@ -33,6 +33,8 @@ public static class TaskCommand
             var task = TaskCatalog.Create(name, parameters);
             var evaluationTask = o.EvaluationTask(r, name, parameters);
             var (model, training, schedule) = (o.Model(r), o.Training(r), o.Schedule(r));
+            if (training.CDetach > 0 && model.Cell is CellType.Gru or CellType.Rnn)
+                throw new ArgumentException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
             int[] transfer = r.GetValue(o.Transfer) ?? [];
             var transferTasks = transfer.Select(t => (Length: t, Task: TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, t)))).ToArray();
             bool json = r.GetValue(o.Json);

@@ -77,7 +77,7 @@ public static class HDetachRecipes
         foreach (var group in runs.GroupBy(r => r.Group.Name))
             plot.Series.Add(Reporting.Series.FromRuns($"ours, {group.Key}", [.. delays.Select(d => (double)d)],
                 [.. group.Select(r => (IReadOnlyList<double>)[.. r.Transfer.Select(s => 100 * s.Accuracy)])], Reporting.BandKind.MinMax));
-        plot.Series.Add(new Reporting.Series("paper, vanilla (T×)", [.. delays.Select(d => (double)d)], [.. PaperTransfer.Select(p => p.Vanilla)]));
+        plot.Series.Add(new Reporting.Series("paper, vanilla", [.. delays.Select(d => (double)d)], [.. PaperTransfer.Select(p => p.Vanilla)]));
         plot.Series.Add(new Reporting.Series("paper, h-detach 0.5", [.. delays.Select(d => (double)d)], [.. PaperTransfer.Select(p => p.Half)]));
         plot.Series.Add(new Reporting.Series("paper, h-detach 0.25", [.. delays.Select(d => (double)d)], [.. PaperTransfer.Select(p => p.Quarter)]));
         plot.Save(Path.Combine(context.Directory, "transfer.svg"));
@@ -154,10 +154,10 @@ public static class HDetachRecipes
     {
         ArgumentNullException.ThrowIfNull(context);
         return context.Quick
-            ? new CopyingSetup(20, 3, 4,
+            ? new CopyingSetup(10, 3, 4,
                 new ModelConfig { InputSize = 1, HiddenSize = 32, OutputSize = 1 },
                 new TrainingOptions { Optimizer = "adam", LearningRate = 0.01, ClipNorm = 1.0 },
-                new TaskTrainingOptions { BatchSize = 16, MaxSequences = 48_000, EvaluateEvery = 4_000, EvaluationSequences = 256, StopWhenSolved = false })
+                new TaskTrainingOptions { BatchSize = 16, MaxSequences = 64_000, EvaluateEvery = 4_000, EvaluationSequences = 256, StopWhenSolved = false })
             : new CopyingSetup(100, 10, 8,
                 new ModelConfig { InputSize = 1, HiddenSize = 128, OutputSize = 1 },
                 new TrainingOptions { Optimizer = "adam", LearningRate = 0.001, ClipNorm = 1.0 },

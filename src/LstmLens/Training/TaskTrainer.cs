@@ -170,9 +170,9 @@ public sealed class TaskTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         long lossCount = 0;
         string? diverged = null;
 
-        void Evaluate()
+        void RecordEvaluation()
         {
-            var (loss, score) = this.Evaluate(_evaluationTask);
+            var (loss, score) = Evaluate(_evaluationTask);
             bool solved = _evaluationTask.Solved(score);
             var evaluation = new TaskEvaluation(seen, _updater.Updates, epoch, lossCount == 0 ? double.NaN : lossSum / lossCount, loss, score, solved);
             evaluations.Add(evaluation);
@@ -201,10 +201,10 @@ public sealed class TaskTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             progress?.Invoke(seen);
             if (seen < nextEvaluation) continue;
             nextEvaluation += _options.EvaluateEvery * ((seen - nextEvaluation) / _options.EvaluateEvery + 1);
-            Evaluate();
+            RecordEvaluation();
             if (toSuccess is not null && _options.StopWhenSolved) break;
         }
-        if (evaluatedAt != seen) Evaluate();
+        if (evaluatedAt != seen) RecordEvaluation();
         return new TaskTrainingResult(toSuccess is not null, toSuccess, seen, _updater.Updates, evaluations, diverged);
     }
 

@@ -31,15 +31,15 @@ public static class Lstm1997Recipe
     private static readonly Experiment[] Experiments =
     [
         // Experiment 1: output gate biases −1, −2, −3; the best row of Table 1 (3 blocks of size 2, lr 0.5, mean of 30 trials).
-        new("reber", new(), 3, 2, 0.5, 0.2, new() { BlockSize = 2, OutputGateBias = new(-1, -1) }, 20_000, 100_000, 256, "100% (30 trials)", 8_440),
+        new("reber", new(), 3, 2, 0.5, 0.2, new() { BlockSize = 2, OutputGateBias = new(-1, -1) }, 40_000, 100_000, 256, "100% (30 trials)", 8_440),
         // Experiments 2a/2b: h the identity; p = 100; success on 10,000 successive sequences.
         new("longlag-2a", new() { Delay = 100 }, 8, 1, 1.0, 0.2, new() { SquashCellOutput = false }, 10_000, 50_000, 10_000, "100%", 5_040),
         new("longlag-2b", new() { Delay = 100 }, 8, 1, 1.0, 0.2, new() { SquashCellOutput = false }, 10_000, 50_000, 10_000, "100% (18 trials)", 5_680),
         // Experiment 3a: T = 100, N = 3; input gate biases −1, −3, −5, output gate biases −2, −4, −6; ST2.
         new("two-sequence-3a", new() { Length = 100, Informative = 3 }, 3, 1, 1.0, 0.1,
-            new() { InputGateBias = new(-1, -2), OutputGateBias = new(-2, -2) }, 40_000, 200_000, 256, "ST2 reached", 39_850),
+            new() { InputGateBias = new(-1, -2), OutputGateBias = new(-2, -2) }, 80_000, 200_000, 256, "ST2 reached", 39_850),
         // Experiment 4: T = 100, 2 blocks of size 2, input gate biases −3, −6.
-        new("adding", new() { Length = 100 }, 2, 2, 0.5, 0.1, new() { BlockSize = 2, InputGateBias = new(-3, -3) }, 40_000, 300_000, 2_560, "1 wrong of 2560", 74_000),
+        new("adding", new() { Length = 100 }, 2, 2, 0.5, 0.1, new() { BlockSize = 2, InputGateBias = new(-3, -3) }, 80_000, 300_000, 2_560, "1 wrong of 2560", 74_000),
         // Experiment 5: as 4, lr 0.1, n_seq = 13.
         new("multiplication", new() { Length = 100 }, 2, 2, 0.1, 0.1, new() { BlockSize = 2, InputGateBias = new(-3, -3) }, 0, 2_000_000, 2_560, "14 wrong of 2560", 1_273_000),
         // Experiment 6a/6b: input gate biases −2, −4, (−6).

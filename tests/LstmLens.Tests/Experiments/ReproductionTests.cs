@@ -1,6 +1,7 @@
 using LstmLens.Experiments;
 using LstmLens.Models;
 using LstmLens.Tasks;
+using LstmLens.Tests.Data;
 using LstmLens.Training;
 
 namespace LstmLens.Tests.Experiments;
@@ -37,6 +38,27 @@ public class ReproductionTests
         {
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public void Pixel_recipe_runs_end_to_end_on_tiny_images()
+    {
+        using var directory = new TempDirectory();
+        // 12 images of 2 × 2 pixels, label = image index mod 10.
+        string images = Path.Combine(directory.Path, "images.idx"), labels = Path.Combine(directory.Path, "labels.idx");
+        File.WriteAllBytes(images, Data.IdxFileTests.Idx([12, 2, 2], [.. Enumerable.Range(0, 48).Select(i => (byte)(i * 5))]));
+        File.WriteAllBytes(labels, Data.IdxFileTests.Idx([12], [.. Enumerable.Range(0, 12).Select(i => (byte)(i % 10))]));
+        var context = new ReproductionContext(ReproductionScale.Quick, 1, Path.Combine(directory.Path, "out"), _ => { })
+        {
+            Data = new TaskParameters { Images = images, Labels = labels },
+        };
+
+        string markdown = Reproduction.Run("hdetach-pixel", context);
+
+        foreach (string variant in new[] { "pixel vanilla", "pixel h-detach 0.25", "permuted vanilla", "permuted h-detach 0.25" })
+            Assert.Contains($"| {variant} |", markdown);
+        foreach (string file in new[] { "results.md", "results.csv", "accuracy.svg", "loss.svg" })
+            Assert.True(File.Exists(Path.Combine(context.Directory, file)), file);
     }
 
     [Fact]

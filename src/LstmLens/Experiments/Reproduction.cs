@@ -76,7 +76,8 @@ public static class Reproduction
             "hdetach-pixel" => HDetachRecipes.Pixel(context),
             "hdetach-ablation" => HDetachRecipes.Ablation(context),
             "lstm1997" => Lstm1997Recipe.Run(context),
-            "verwimp-cycles" or "saphra-rules" => throw new ArgumentException(
+            "verwimp-cycles" => VerwimpRecipe.Run(context),
+            "saphra-rules" => throw new ArgumentException(
                 $"{name} trains a language model on a token stream; it waits for the language-model trainer (`lstmlens train`)"),
             _ => throw new ArgumentException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
         };

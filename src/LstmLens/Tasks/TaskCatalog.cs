@@ -44,7 +44,7 @@ public static class TaskCatalog
     public static IReadOnlyList<string> Names { get; } =
     [
         "reber", "longlag-2a", "longlag-2b", "longlag-2c", "two-sequence-3a", "two-sequence-3b", "two-sequence-3c",
-        "adding", "multiplication", "temporal-order-6a", "temporal-order-6b", "copying", "pixel",
+        "adding", "multiplication", "temporal-order-6a", "temporal-order-6b", "copying", "pixel", "cycles",
     ];
 
     /// <summary>The task <paramref name="name"/> with <paramref name="parameters"/>; throws <see cref="ArgumentException"/> naming a bad option.</summary>
@@ -72,6 +72,7 @@ public static class TaskCatalog
                     p.Images ?? throw new ArgumentException("pixel needs --images (an IDX file of images)"),
                     p.Labels ?? throw new ArgumentException("pixel needs --labels (an IDX file of labels)"),
                     p.PermutationSeed),
+                "cycles" => new CycleWindowTask(new CycleCorpus()),
                 _ => throw new ArgumentException($"unknown task '{name}' (expected one of {string.Join(", ", Names)})"),
             };
         }

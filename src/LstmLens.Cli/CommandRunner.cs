@@ -24,7 +24,7 @@ public static class CommandRunner
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); // errors reach the filter below
         }
         catch (Exception e) when (IsUserError(e))
         {

@@ -5,7 +5,6 @@ using System.Diagnostics;
 using System.Globalization;
 using LstmLens.Cli.Output;
 using LstmLens.Models;
-using LstmLens.Numerics;
 using LstmLens.Tasks;
 using LstmLens.Training;
 
@@ -36,45 +35,21 @@ public static class DemoCommand
     {
         const int batchSize = 32, hidden = 64, reportEvery = 50;
         var task = new CopyingTask(delay: 10, symbols: 5, alphabet: 4);
-        var rng = new Rng(seed);
-        var model = new SequenceModel<float>(new ModelConfig
+        var clock = new Stopwatch();
+        var trainer = new TaskTrainer<float>(task, new ModelConfig { InputSize = task.InputSize, HiddenSize = hidden, OutputSize = task.OutputSize },
+            new TrainingOptions { Optimizer = "adam", LearningRate = 0.01, ClipNorm = 1.0, Seed = seed },
+            new TaskTrainingOptions { BatchSize = batchSize, MaxSequences = (long)updates * batchSize, EvaluateEvery = reportEvery * batchSize, StopWhenSolved = false })
         {
-            Input = InputKind.OneHot,
-            InputSize = task.InputSize,
-            HiddenSize = hidden,
-            OutputSize = task.OutputSize,
-        }, rng.Split());
-        model.Initialize(rng.Split());
-        model.Training = true;
-        var optimizer = new Adam<float>(model.Store.Length, learningRate: 0.01);
-        var data = rng.Split();
-        var batch = new TaskBatch<float>(task, batchSize);
-        float[] outputs = new float[task.Length * batchSize * task.OutputSize];
+            Evaluated = e => ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
+                $"step {e.Updates,5}  loss {e.TrainingLoss:F4}  recall accuracy {e.Score.Accuracy:P1}  ({e.Sequences * task.Length / clock.Elapsed.TotalSeconds:N0} tokens/s)")),
+        };
 
         Console.WriteLine($"Copying task: remember {task.Symbols} symbols over {task.Delay} blank steps; LSTM with {hidden} units, " +
-            $"{model.Store.Length:N0} parameters, Adam, batch {batchSize}. Chance accuracy {1.0 / task.Alphabet:P0}.");
-        var clock = Stopwatch.StartNew();
-        double lossSum = 0, accuracySum = 0;
+            $"{trainer.Model.Store.Length:N0} parameters, Adam, batch {batchSize}. Chance accuracy {1.0 / task.Alphabet:P0}.");
+        clock.Restart();
         ProgressDisplay.Run("training", updates, progress =>
         {
-            for (int step = 1; step <= updates; step++)
-            {
-                task.Sample(data, batch);
-                model.Store.ZeroGradients();
-                lossSum += model.Forward(new SequenceBatch<float>(batch.Steps, batchSize) { Tokens = batch.Tokens, TargetIds = batch.StepClasses }, [], []);
-                model.Backward();
-                GradientClipping.ClipGlobalNorm<float>(model.Store.Gradients, 1.0);
-                optimizer.Step(model.Store.Values, model.Store.Gradients);
-                model.Outputs(outputs);
-                accuracySum += task.Score(batch, outputs).Accuracy;
-                if (step % reportEvery == 0)
-                {
-                    ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
-                        $"step {step,5}  loss {lossSum / reportEvery:F4}  recall accuracy {accuracySum / reportEvery:P1}  ({step * batchSize * task.Length / clock.Elapsed.TotalSeconds:N0} tokens/s)"));
-                    lossSum = accuracySum = 0;
-                }
-                progress(step);
-            }
+            trainer.Train(sequences => progress(sequences / batchSize));
         });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done in {clock.Elapsed.TotalSeconds:F1} s"));
     }

@@ -85,32 +85,43 @@ public static class Losses
     /// <summary>
     /// Multi-label sigmoid cross-entropy: each of the D output units is an independent yes/no prediction.
     /// <paramref name="logits"/> and <paramref name="targets"/> [rows, D], targets in [0, 1] (0 or 1 for
-    /// "all legal next symbols"); writes <paramref name="dLogits"/> [rows, D]. Returns the mean over rows of
-    /// the sum over units.
+    /// "all legal next symbols"); writes <paramref name="dLogits"/> [rows, D]. Returns the mean over scored rows
+    /// of the sum over units. <paramref name="scoredRows"/> [rows] marks the rows that count (padding is
+    /// false); empty means every row (0 is returned when none counts).
     /// </summary>
     /// <remarks><code>
-    /// L = (1/N) Σ_r Σ_j [max(x,0) − x t + log(1 + e^{−|x|})]_{rj}      (= −t log σ(x) − (1−t) log(1−σ(x)), stably)
-    /// dL/dx_rj = (σ(x_rj) − t_rj) / N
+    /// L = (1/N) Σ_{r scored} Σ_j [max(x,0) − x t + log(1 + e^{−|x|})]_{rj}      (= −t log σ(x) − (1−t) log(1−σ(x)), stably)
+    /// dL/dx_rj = (σ(x_rj) − t_rj) / N on scored rows, 0 elsewhere;   N = number of scored rows
     /// </code>This is D × PyTorch's BCEWithLogitsLoss(reduction="mean"), which averages over units as well.</remarks>
     public static double SigmoidCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<T> targets, int rows, int width,
-        Span<T> dLogits, Kernels<T>? kernels = null) where T : unmanaged, IFloatingPointIeee754<T>
+        Span<T> dLogits, Kernels<T>? kernels = null, ReadOnlySpan<bool> scoredRows = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         var k = kernels ?? Compute.Kernels<T>();
         Checks.Length(logits.Length, rows * width, nameof(logits));
         Checks.Length(targets.Length, rows * width, nameof(targets));
         Checks.Length(dLogits.Length, rows * width, nameof(dLogits));
+        if (!scoredRows.IsEmpty) Checks.Length(scoredRows.Length, rows, nameof(scoredRows));
+        int scored = scoredRows.IsEmpty ? rows : scoredRows.Count(true);
         double total = 0;
         for (int i = 0; i < logits.Length; i++)
         {
             T x = logits[i], t = targets[i];
             if (!(t >= T.Zero && t <= T.One))
                 throw new ArgumentOutOfRangeException(nameof(targets), $"target {t} at index {i} is outside [0, 1]");
-            total += double.CreateChecked(T.Max(x, T.Zero) - x * t + T.LogP1(T.Exp(-T.Abs(x))));
+            if (scoredRows.IsEmpty || scoredRows[i / width])
+                total += double.CreateChecked(T.Max(x, T.Zero) - x * t + T.LogP1(T.Exp(-T.Abs(x))));
         }
         k.Sigmoid(logits, dLogits);
         k.Axpy(-T.One, targets, dLogits);
-        k.Scale(T.One / T.CreateChecked(rows), dLogits);
-        return total / rows;
+        if (scored == 0)
+        {
+            dLogits.Clear();
+            return 0;
+        }
+        k.Scale(T.One / T.CreateChecked(scored), dLogits);
+        for (int r = 0; r < scoredRows.Length; r++)
+            if (!scoredRows[r]) dLogits.Slice(r * width, width).Clear();
+        return total / scored;
     }
 }

@@ -40,4 +40,11 @@ public readonly ref struct SequenceBatch<T> where T : unmanaged, IFloatingPointI
 
     /// <summary>Real targets: [B, out] for the last-step squared error, [T, B, out] in [0, 1] for the per-step sigmoid head.</summary>
     public ReadOnlySpan<T> TargetValues { get; init; }
+
+    /// <summary>
+    /// [B] steps of each sequence, each in [1, T], for padded batches of unequal sequences; empty means every
+    /// sequence has T steps. Last-step heads read step Lengths[b] − 1 of sequence b; per-step heads score no
+    /// step at or beyond a sequence's length.
+    /// </summary>
+    public ReadOnlySpan<int> Lengths { get; init; }
 }

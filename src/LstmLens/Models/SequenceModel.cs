@@ -14,7 +14,7 @@ namespace LstmLens.Models;
 /// <code>
 /// x_t = E[token_t] | onehot(token_t) | v_t          (then input dropout)
 /// h_t = stack(x_1..x_t; state_0)                     (dropout between layers and on h_t)
-/// y   = W_dec h + b_dec                              (every step, or the last step only)
+/// y   = W_dec h + b_dec                              (every step, or each sequence's last step only)
 /// L   = softmax CE | squared error | sigmoid CE      (see <see cref="Losses"/>)
 /// </code>
 /// State layout: the stack's, layer by layer, each [S, B, H] (h, then c for LSTM cells).
@@ -32,6 +32,11 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
     private T[] _dHidden = [];        // [T, B, H]
     private T[] _dStackInput = [];    // [T, B, E] (embedding input only)
     private T[] _logSumExp = [];      // [rows] by-product of the softmax in Outputs
+    private int[] _lastRows = [];     // [B] row t·B + b of each sequence's last step (last-step heads)
+    private T[] _headInput = [];      // [B, H] the hidden rows at _lastRows, then output dropout (last-step heads)
+    private T[] _dHeadInput = [];     // [B, H]
+    private int[] _maskedTargetIds = []; // [T, B] per-step class targets with padding steps ignored
+    private bool[] _scoredRows = [];  // [T, B] false on padding steps (per-step sigmoid head)
     private bool _lossComputed;
 
     /// <summary>
@@ -175,7 +180,7 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
 
         var hidden = _hidden.AsSpan(0, n * h);                         // [T, B, H]
         Stack.Forward(x, steps, size, initialState, hidden, finalState);
-        var decoderInput = hidden[((n - rows) * h)..];                 // [rows, H]
+        var decoderInput = DecoderInput(hidden, batch.Lengths, steps, size); // [rows, H]
         _outputDropout.Forward(decoderInput, decoderInput, Training);
         var logits = _logits.AsSpan(0, rows * outputs);                // [rows, out]
         Decoder.Forward(decoderInput, rows, logits);
@@ -183,12 +188,14 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         bool hasTargets = Config.HasClassTargets ? !batch.TargetIds.IsEmpty : !batch.TargetValues.IsEmpty;
         if (!hasTargets) return double.NaN;
         var dLogits = _dLogits.AsSpan(0, rows * outputs);              // [rows, out]
+        bool padded = Config.ScoresEveryStep && !batch.Lengths.IsEmpty;
+        var scoredRows = padded ? ScoredSteps(batch.Lengths, steps, size) : [];        // [T, B]
         double loss = Config.Head switch
         {
             HeadKind.PerStepSoftmax or HeadKind.LastStepSoftmax =>
-                Losses.SoftmaxCrossEntropy(logits, batch.TargetIds, rows, outputs, dLogits, kernels: K),
+                Losses.SoftmaxCrossEntropy(logits, padded ? Unpadded(batch.TargetIds, scoredRows) : batch.TargetIds, rows, outputs, dLogits, kernels: K),
             HeadKind.LastStepSquaredError => Losses.SquaredError(logits, batch.TargetValues, rows, outputs, dLogits),
-            _ => Losses.SigmoidCrossEntropy(logits, batch.TargetValues, rows, outputs, dLogits, K),
+            _ => Losses.SigmoidCrossEntropy(logits, batch.TargetValues, rows, outputs, dLogits, K, scoredRows),
         };
         _lossComputed = true;
         return loss;
@@ -205,11 +212,21 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         int n = Steps * Batch, h = Config.HiddenSize, rows = ScoredRows(Steps, Batch);
         var hidden = _hidden.AsSpan(0, n * h);
         var dHidden = _dHidden.AsSpan(0, n * h);                       // [T, B, H]
-        int unscored = (n - rows) * h;
-        dHidden[..unscored].Clear();                                   // steps the head does not read get no gradient from it
-        var dDecoderInput = dHidden[unscored..];                       // [rows, H]
-        Decoder.Backward(hidden[unscored..], _dLogits.AsSpan(0, rows * Config.OutputSize), rows, dDecoderInput);
-        _outputDropout.Backward(dDecoderInput, dDecoderInput);
+        var dLogits = _dLogits.AsSpan(0, rows * Config.OutputSize);    // [rows, out]
+        if (Config.ScoresEveryStep)
+        {
+            Decoder.Backward(hidden, dLogits, rows, dHidden);
+            _outputDropout.Backward(dHidden, dHidden);
+        }
+        else
+        {
+            var dHeadInput = _dHeadInput.AsSpan(0, Batch * h);         // [B, H]
+            Decoder.Backward(_headInput.AsSpan(0, Batch * h), dLogits, rows, dHeadInput);
+            _outputDropout.Backward(dHeadInput, dHeadInput);
+            dHidden.Clear();                                           // steps the head does not read get no gradient from it
+            for (int b = 0; b < Batch; b++)
+                dHeadInput.Slice(b * h, h).CopyTo(dHidden.Slice(_lastRows[b] * h, h));
+        }
 
         var dx = Embedding is null ? [] : _dStackInput.AsSpan(0, n * Embedding.EmbeddingSize); // [T, B, E]
         Stack.Backward(dHidden, [], dx, dInitialState);
@@ -239,6 +256,47 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         _outputDropout.ThawMask();
     }
 
+    /// <summary>
+    /// The decoder's input rows: every step of <paramref name="hidden"/> [T, B, H] for per-step heads; for last-step
+    /// heads each sequence's last step (step <paramref name="lengths"/>[b] − 1, or T − 1 when lengths are empty)
+    /// gathered into [B, H].
+    /// </summary>
+    private Span<T> DecoderInput(Span<T> hidden, ReadOnlySpan<int> lengths, int steps, int batch)
+    {
+        if (Config.ScoresEveryStep) return hidden;
+        if (!lengths.IsEmpty) Checks.Length(lengths.Length, batch, "lengths");
+        int h = Config.HiddenSize;
+        var headInput = _headInput.AsSpan(0, batch * h);               // [B, H]
+        for (int b = 0; b < batch; b++)
+        {
+            int length = lengths.IsEmpty ? steps : lengths[b];
+            if (length < 1 || length > steps) throw new ArgumentOutOfRangeException(nameof(lengths), $"sequence {b} has length {length}; lengths must be in [1, {steps}]");
+            _lastRows[b] = (length - 1) * batch + b;
+            hidden.Slice(_lastRows[b] * h, h).CopyTo(headInput.Slice(b * h, h));
+        }
+        return headInput;
+    }
+
+    /// <summary>[T, B] true where step t is inside sequence b (t &lt; <paramref name="lengths"/>[b]).</summary>
+    private ReadOnlySpan<bool> ScoredSteps(ReadOnlySpan<int> lengths, int steps, int batch)
+    {
+        Checks.Length(lengths.Length, batch, "lengths");
+        var scored = _scoredRows.AsSpan(0, steps * batch);
+        for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++)
+                scored[t * batch + b] = t < lengths[b];
+        return scored;
+    }
+
+    /// <summary>Per-step class targets with every padding step (not <paramref name="scored"/>) set to ignored.</summary>
+    private ReadOnlySpan<int> Unpadded(ReadOnlySpan<int> targets, ReadOnlySpan<bool> scored)
+    {
+        Checks.Length(targets.Length, scored.Length, "targets");
+        var masked = _maskedTargetIds.AsSpan(0, targets.Length);
+        for (int r = 0; r < masked.Length; r++) masked[r] = scored[r] ? targets[r] : Losses.IgnoreIndex;
+        return masked;
+    }
+
     private void Reserve(int n, int rows)
     {
         int h = Config.HiddenSize, inputWidth = Stack.InputSize, outputs = Config.OutputSize;
@@ -248,6 +306,14 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         Grow(ref _logits, rows * outputs);
         Grow(ref _dLogits, rows * outputs);
         Grow(ref _logSumExp, rows);
+        Grow(ref _scoredRows, n);
+        Grow(ref _maskedTargetIds, n);
+        if (!Config.ScoresEveryStep)
+        {
+            Grow(ref _lastRows, rows);
+            Grow(ref _headInput, rows * h);
+            Grow(ref _dHeadInput, rows * h);
+        }
         if (Embedding is null) return;
         Grow(ref _tokens, n);
         Grow(ref _dStackInput, n * inputWidth);

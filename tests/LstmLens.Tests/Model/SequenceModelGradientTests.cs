@@ -68,6 +68,69 @@ public class SequenceModelGradientTests
         Assert.NotEqual(trainingLoss, data.Loss(model), 1e-9); // the masks did drop something
     }
 
+    /// <summary>Padded batches of unequal sequences: each last-step head reads its own last step, per-step heads skip padding.</summary>
+    [Theory]
+    [MemberData(nameof(CellNames))]
+    public void Finite_differences_match_analytic_gradients_with_sequence_lengths(string cell)
+    {
+        foreach (var head in Enum.GetValues<HeadKind>())
+        {
+            var config = Config(cell, InputKind.OneHot, head, 2);
+            var model = new SequenceModel<double>(config, new Rng(9), new Kernels<double>()) { Training = true };
+            model.Initialize(new Rng(5));
+            var data = new Data(config, new Rng(6), model.StateLength(Batch), [Steps, 2, 4]);
+
+            var report = Check(model, data);
+
+            Assert.All(report.Tensors, t => Assert.True(t.MaxRelativeError < Tolerance, $"{head} {t.Name}: {t.MaxRelativeError:E2}"));
+        }
+    }
+
+    /// <summary>A short sequence padded into a longer batch gets the outputs and loss it gets alone.</summary>
+    [Theory]
+    [InlineData(HeadKind.LastStepSoftmax)]
+    [InlineData(HeadKind.PerStepSigmoid)]
+    [InlineData(HeadKind.PerStepSoftmax)]
+    public void Padding_changes_neither_outputs_nor_loss_of_a_short_sequence(HeadKind head)
+    {
+        var config = Config("lstm", InputKind.OneHot, head, 1);
+        var model = new SequenceModel<double>(config, new Rng(9), new Kernels<double>());
+        model.Initialize(new Rng(5));
+        int width = config.OutputSize, shortLength = 2;
+        int[] tokens = [1, 2, 3, 4, 5, 6];                             // [T=3, B=2]; sequence 1 has 2 steps
+        int[] classes = head == HeadKind.PerStepSoftmax ? [0, 1, 2, 3, 4, 5] : [3, 4];
+        double[] labels = [.. Enumerable.Range(0, 3 * 2 * width).Select(i => (double)(i % 2))];
+        double Loss(int steps, int batch, int[] t, int[] c, double[] l, int[] lengths) => model.Forward(
+            new SequenceBatch<double>(steps, batch) { Tokens = t, TargetIds = c, TargetValues = l, Lengths = lengths }, [], []);
+
+        double paddedLoss = Loss(3, 2, tokens, classes, labels, [3, shortLength]);
+        var padded = new double[model.Logits.Length];
+        model.Outputs(padded);
+        int[] aloneTokens = [tokens[1], tokens[3]];
+        int[] aloneClasses = head == HeadKind.PerStepSoftmax ? [classes[1], classes[3]] : [classes[1]];
+        double[] aloneLabels = [.. labels.AsSpan(width, width), .. labels.AsSpan(3 * width, width)];
+        double aloneLoss = Loss(shortLength, 1, aloneTokens, aloneClasses, aloneLabels, []);
+        var alone = new double[model.Logits.Length];
+        model.Outputs(alone);
+
+        if (config.ScoresEveryStep)
+        {
+            Assert.Equal(alone.AsSpan(0, width).ToArray(), padded.AsSpan(width, width).ToArray());
+            Assert.Equal(alone.AsSpan(width, width).ToArray(), padded.AsSpan(3 * width, width).ToArray());
+        }
+        else
+        {
+            Assert.Equal(alone, padded.AsSpan(width, width).ToArray());
+            double fullLoss = Loss(3, 2, tokens, classes, labels, []);
+            Assert.NotEqual(fullLoss, paddedLoss, 1e-9); // without lengths the head reads step 3 of sequence 1
+        }
+        double firstLoss = Loss(3, 1, [tokens[0], tokens[2], tokens[4]],
+            head == HeadKind.PerStepSoftmax ? [classes[0], classes[2], classes[4]] : [classes[0]],
+            [.. labels.AsSpan(0, width), .. labels.AsSpan(2 * width, width), .. labels.AsSpan(4 * width, width)], []);
+        double expected = head == HeadKind.LastStepSoftmax ? (firstLoss + aloneLoss) / 2 : (3 * firstLoss + 2 * aloneLoss) / 5;
+        Assert.Equal(expected, paddedLoss, 1e-12);
+    }
+
     [Fact]
     public void Parameters_carry_PyTorch_names_in_state_dict_order()
     {
@@ -156,9 +219,11 @@ public class SequenceModelGradientTests
         private readonly double[] _vectors;
         private readonly int[] _targetIds;
         private readonly double[] _targetValues;
+        private readonly int[] _lengths;
 
-        public Data(ModelConfig config, Rng rng, int stateLength)
+        public Data(ModelConfig config, Rng rng, int stateLength, int[]? lengths = null)
         {
+            _lengths = lengths ?? [];
             int rows = config.ScoresEveryStep ? Steps * Batch : Batch;
             _tokens = [.. Enumerable.Range(0, Steps * Batch).Select(_ => rng.NextInt(Vocabulary))];
             _vectors = Random(rng, Steps * Batch * Features);
@@ -178,6 +243,7 @@ public class SequenceModelGradientTests
             Vectors = _vectors,
             TargetIds = _targetIds,
             TargetValues = _targetValues,
+            Lengths = _lengths,
         }, Initial, []);
     }
 }

@@ -1,0 +1,181 @@
+// The machinery every paper reproduction shares: its scale (--quick or --full), seeds, output directory
+// and log; training groups of seeded runs in parallel (one thread per run, runs spread over the cores;
+// results do not depend on the spread) with each run's metrics.jsonl kept under runs/; and the result
+// files: results.csv, results.md (our numbers beside the paper's) and learning curves as SVG. Not a
+// recipe: the experiments themselves live in the *Recipe files.
+using System.Globalization;
+using System.Text;
+using LstmLens.Models;
+using LstmLens.Numerics;
+using LstmLens.Tasks;
+using LstmLens.Training;
+
+namespace LstmLens.Experiments;
+
+/// <summary>Scaled-down (minutes on 2 cores) or the paper's settings.</summary>
+public enum ReproductionScale
+{
+    /// <summary>Scaled down to finish in at most 10 minutes on 2 cores.</summary>
+    Quick,
+    /// <summary>The paper's settings (hours to days on a CPU).</summary>
+    Full,
+}
+
+/// <summary>Where and how a reproduction runs.</summary>
+public sealed record ReproductionContext(ReproductionScale Scale, int Seeds, string Directory, Action<string> Log)
+{
+    /// <summary>True for --quick.</summary>
+    public bool Quick => Scale == ReproductionScale.Quick;
+
+    /// <summary>Optional inputs some recipes need (IDX image files for hdetach-pixel).</summary>
+    public TaskParameters Data { get; init; } = new();
+
+    /// <summary>Optional test images for hdetach-pixel: evaluation on them instead of on draws from the training images.</summary>
+    public TaskParameters? TestData { get; init; }
+}
+
+/// <summary>One training configuration run over several seeds.</summary>
+/// <param name="Name">Label in tables, legends and run directories.</param>
+/// <param name="Task">The task trained on.</param>
+/// <param name="Model">The architecture (input, head and sizes are set from the task).</param>
+/// <param name="Training">Hyper-parameters; the seed is replaced by 1, 2, … per run.</param>
+/// <param name="Schedule">Budget and evaluation.</param>
+public sealed record RunGroup(string Name, SequenceTask Task, ModelConfig Model, TrainingOptions Training, TaskTrainingOptions Schedule)
+{
+    /// <summary>Evaluated on this task instead of fresh draws of <see cref="Task"/> (test images).</summary>
+    public SequenceTask? EvaluationTask { get; init; }
+
+    /// <summary>Tasks evaluated after training (transfer to longer lags), each with its label.</summary>
+    public IReadOnlyList<(string Label, SequenceTask Task)> Transfer { get; init; } = [];
+}
+
+/// <summary>One finished run of a group.</summary>
+/// <param name="Group">Its group.</param>
+/// <param name="Seed">The training seed.</param>
+/// <param name="Result">Training outcome.</param>
+/// <param name="Transfer">Scores on the group's transfer tasks, in order.</param>
+public sealed record GroupRun(RunGroup Group, ulong Seed, TaskTrainingResult Result, IReadOnlyList<TaskScore> Transfer);
+
+/// <summary>The reproductions by name, and the helpers they share.</summary>
+public static class Reproduction
+{
+    /// <summary>Every recipe name.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["hdetach-copy", "hdetach-transfer", "hdetach-pixel", "hdetach-ablation", "lstm1997", "verwimp-cycles", "saphra-rules"];
+
+    /// <summary>Runs recipe <paramref name="name"/>; returns the Markdown table it wrote to results.md.</summary>
+    public static string Run(string name, ReproductionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentOutOfRangeException.ThrowIfLessThan(context.Seeds, 1);
+        System.IO.Directory.CreateDirectory(context.Directory);
+        return name switch
+        {
+            "hdetach-copy" => HDetachRecipes.Copy(context),
+            "hdetach-transfer" => HDetachRecipes.Transfer(context),
+            "hdetach-pixel" => HDetachRecipes.Pixel(context),
+            "hdetach-ablation" => HDetachRecipes.Ablation(context),
+            "lstm1997" => Lstm1997Recipe.Run(context),
+            "verwimp-cycles" => VerwimpRecipe.Run(context),
+            "saphra-rules" => throw new ArgumentException(
+                $"{name} trains a language model on a token stream; it waits for the language-model trainer (`lstmlens train`)"),
+            _ => throw new ArgumentException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
+        };
+    }
+
+    /// <summary>
+    /// Trains every group over seeds 1 … <see cref="ReproductionContext.Seeds"/>, runs spread over the cores (each
+    /// single-threaded), metrics of each run in runs/{group}-seed{n}/metrics.jsonl; returns the runs group by group,
+    /// seed by seed.
+    /// </summary>
+    public static IReadOnlyList<GroupRun> Train(ReproductionContext context, IReadOnlyList<RunGroup> groups)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(groups);
+        var jobs = groups.SelectMany(g => Enumerable.Range(1, context.Seeds).Select(s => (Group: g, Seed: (ulong)s))).ToArray();
+        var runs = new GroupRun[jobs.Length];
+        int threads = Compute.Threads;
+        Compute.Threads = 1;
+        try
+        {
+            Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
+            {
+                var (group, seed) = jobs[i];
+                string directory = Path.Combine(context.Directory, "runs", $"{Slug(group.Name)}-seed{seed}");
+                System.IO.Directory.CreateDirectory(directory);
+                var trainer = new TaskTrainer<float>(group.Task, group.Model, group.Training with { Seed = seed }, group.Schedule, group.EvaluationTask)
+                {
+                    Metrics = new MetricsLog(Path.Combine(directory, "metrics.jsonl")),
+                };
+                var result = trainer.Train();
+                var transfer = group.Transfer.Select(t => trainer.Evaluate(t.Task).Score).ToArray();
+                runs[i] = new GroupRun(group, seed, result, transfer);
+                string outcome = result.Diverged is not null ? "diverged" : result.Solved ? $"solved after {result.SequencesToSuccess:N0}" : "not solved";
+                context.Log(string.Create(CultureInfo.InvariantCulture,
+                    $"{group.Name} seed {seed}: {outcome}; {result.Sequences:N0} sequences; accuracy {result.Final.Score.Accuracy:P2}; mean abs error {result.Final.Score.MeanAbsoluteError:G4}"));
+            });
+        }
+        finally
+        {
+            Compute.Threads = threads;
+        }
+        return runs;
+    }
+
+    /// <summary>Accuracy and loss curves of every group (mean over seeds, min–max band) as {prefix}accuracy.svg and {prefix}loss.svg.</summary>
+    public static void PlotGroups(ReproductionContext context, string prefix, string title, IReadOnlyList<GroupRun> runs)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(runs);
+        var groups = runs.GroupBy(r => r.Group.Name)
+            .Select(g => (g.Key, (IReadOnlyList<IReadOnlyList<TaskEvaluation>>)[.. g.Select(r => r.Result.Evaluations)])).ToArray();
+        RunFiles.PlotCurves(context.Directory, prefix, title, groups);
+    }
+
+    /// <summary>Writes <paramref name="rows"/> under <paramref name="header"/> as CSV (fields quoted where needed).</summary>
+    public static void WriteCsv(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var text = new StringBuilder();
+        foreach (var row in rows.Prepend(header))
+            text.Append(string.Join(',', row.Select(f => f.Contains(',', StringComparison.Ordinal) || f.Contains('"', StringComparison.Ordinal) ? $"\"{f.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : f))).Append('\n');
+        Data.AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    /// <summary>A Markdown table.</summary>
+    public static string MarkdownTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(rows);
+        var text = new StringBuilder();
+        text.Append("| ").Append(string.Join(" | ", header)).Append(" |\n");
+        text.Append('|').Append(string.Concat(header.Select(_ => "---|"))).Append('\n');
+        foreach (var row in rows) text.Append("| ").Append(string.Join(" | ", row)).Append(" |\n");
+        return text.ToString();
+    }
+
+    /// <summary>Writes results.md: a title, the settings, the table and notes; returns the text.</summary>
+    public static string WriteMarkdown(ReproductionContext context, string title, string settings, string table, string notes)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        string text = $"# {title}\n\nScale: {(context.Quick ? "--quick" : "--full")}, seeds 1–{context.Seeds}. {settings}\n\n{table}\n{notes}\n";
+        Data.AtomicFile.WriteAllText(Path.Combine(context.Directory, "results.md"), text);
+        return text;
+    }
+
+    /// <summary>A number for tables and CSV, invariant culture.</summary>
+    public static string Number(double value, string format = "G4") =>
+        double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
+
+    /// <summary>Mean, minimum and maximum as "mean (min–max)" with a format.</summary>
+    public static string MeanRange(IReadOnlyList<double> values, string format)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.Count == 0 ? "–"
+            : values.Count == 1 ? Number(values[0], format)
+            : $"{Number(values.Average(), format)} ({Number(values.Min(), format)}–{Number(values.Max(), format)})";
+    }
+
+    private static string Slug(string name) =>
+        string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '-'));
+}

@@ -1,0 +1,53 @@
+// The files a task run or a reproduction leaves in its directory besides metrics.jsonl: JSON documents
+// (config.json, result.json) and the learning curves of one or more groups of runs as SVG (accuracy and
+// loss against training sequences, the mean over seeds with a min–max band). Not the training itself.
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LstmLens.Reporting;
+using LstmLens.Training;
+
+namespace LstmLens.Experiments;
+
+/// <summary>Writes run files.</summary>
+public static class RunFiles
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The JSON text of <paramref name="value"/> (enums by name, indented).</summary>
+    public static string ToJson(object value) => JsonSerializer.Serialize(value, Json);
+
+    /// <summary>Writes <paramref name="value"/> as indented JSON to <paramref name="path"/> atomically.</summary>
+    public static void WriteJson(string path, object value) => Data.AtomicFile.WriteAllText(path, ToJson(value) + "\n");
+
+    /// <summary>
+    /// Writes <c>{prefix}accuracy.svg</c> and <c>{prefix}loss.svg</c> in <paramref name="directory"/>: one series per group
+    /// (the mean over its runs, with a min–max band when there are several) against training sequences.
+    /// </summary>
+    public static void PlotCurves(string directory, string prefix, string title,
+        IReadOnlyList<(string Name, IReadOnlyList<IReadOnlyList<TaskEvaluation>> Runs)> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var accuracy = new LinePlot($"{title}: accuracy", new Axis("training sequences"), new Axis("accuracy") { Min = 0, Max = 1 });
+        var loss = new LinePlot($"{title}: evaluation loss", new Axis("training sequences"), new Axis("loss", Logarithmic: true));
+        foreach (var (name, runs) in groups)
+        {
+            var longest = runs.MaxBy(r => r.Count) ?? [];
+            double[] x = [.. longest.Select(e => (double)e.Sequences)];
+            accuracy.Series.Add(Curve(name, x, runs, e => e.Score.Accuracy));
+            loss.Series.Add(Curve(name, x, runs, e => e.Loss));
+        }
+        accuracy.Save(Path.Combine(directory, $"{prefix}accuracy.svg"));
+        loss.Save(Path.Combine(directory, $"{prefix}loss.svg"));
+    }
+
+    private static Series Curve(string name, double[] x, IReadOnlyList<IReadOnlyList<TaskEvaluation>> runs, Func<TaskEvaluation, double> value)
+    {
+        IReadOnlyList<double>[] values = [.. runs.Select(r => (IReadOnlyList<double>)[.. r.Select(value)])];
+        return runs.Count == 1 ? new Series(name, x, values[0]) : Series.FromRuns(name, x, values, BandKind.MinMax);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+
+namespace LstmLens.Tests.Cli;
+
+public class TaskCommandTests
+{
+    [Fact]
+    public void Task_trains_prints_evaluations_and_a_result_line()
+    {
+        var (exit, output, error) = CliRunner.Run("task", "copying", "--delay", "2", "--symbols", "2", "--alphabet", "2", "--hidden", "16",
+            "--lr", "0.02", "--max-sequences", "6000", "--eval-every", "1000", "--eval-sequences", "64", "--seed", "3", "--threads", "1", "--transfer", "4");
+        Assert.Equal(0, exit);
+        Assert.Equal("", error);
+        string[] lines = output.Trim().Split('\n');
+        Assert.StartsWith("LstmLens ", lines[0]);
+        Assert.Contains(lines, l => l.StartsWith("sequences ", StringComparison.Ordinal));
+        Assert.StartsWith("transfer length 4: accuracy ", lines[^2]);
+        Assert.Matches(@"^copying: (solved after [\d,]+ sequences|not solved); [\d,]+ sequences seen; final accuracy", lines[^1]);
+    }
+
+    [Fact]
+    public void Json_result_and_run_directory()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"lstmlens-task-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, output, error) = CliRunner.Run("task", "longlag-2b", "--delay", "4", "--hidden", "8", "--batch", "4",
+                "--max-sequences", "96", "--eval-every", "32", "--eval-sequences", "16", "--no-stop", "--json", "--out", directory, "--threads", "1");
+            Assert.Equal(0, exit);
+            Assert.Equal("", error);
+            using var result = JsonDocument.Parse(output);
+            Assert.Equal(96, result.RootElement.GetProperty("sequences").GetInt64());
+            Assert.Equal(24, result.RootElement.GetProperty("updates").GetInt64());
+            Assert.Equal(3, File.ReadAllLines(Path.Combine(directory, "metrics.jsonl")).Length);
+            foreach (string file in new[] { "config.json", "result.json", "accuracy.svg", "loss.svg" })
+                Assert.True(File.Exists(Path.Combine(directory, file)), file);
+            using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "config.json")));
+            Assert.Equal(4, config.RootElement.GetProperty("parameters").GetProperty("Delay").GetInt32());
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "task", "bogus-task" }, "bogus-task", 2)]
+    [InlineData(new[] { "task", "copying", "--batch", "0" }, "--batch", 2)]
+    [InlineData(new[] { "task", "copying", "--h-detach", "2" }, "--h-detach", 2)]
+    [InlineData(new[] { "task", "copying", "--clip", "often" }, "--clip", 1)]
+    [InlineData(new[] { "task", "copying", "--optimizer", "lbfgs" }, "lbfgs", 2)]
+    [InlineData(new[] { "task", "copying", "--delay", "0" }, "--delay", 1)]
+    [InlineData(new[] { "task", "adding", "--length", "5" }, "--length", 1)]
+    [InlineData(new[] { "task", "pixel" }, "--images", 1)]
+    [InlineData(new[] { "task", "reber", "--transfer", "50" }, "reber", 1)]
+    [InlineData(new[] { "task", "copying", "--block-size", "2" }, "--block-size", 1)]
+    [InlineData(new[] { "task", "copying", "--lr", "-1" }, "--lr", 1)]
+    public void Bad_options_give_one_line_naming_the_option(string[] args, string named, int expectedExit)
+    {
+        var (exit, output, error) = CliRunner.Run(args);
+        Assert.Equal(expectedExit, exit);
+        Assert.DoesNotContain("sequences", output);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains(named, error);
+    }
+}

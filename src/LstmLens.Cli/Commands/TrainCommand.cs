@@ -88,7 +88,7 @@ public static class TrainCommand
         Console.WriteLine(CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!));
         string directory = r.GetValue(o.Out)!;
         bool resume = r.GetValue(o.Resume);
-        ModelConfig model;
+        ModelConfig? model = null;
         TrainingOptions training;
         LanguageModelSettings batching;
         CorpusSource source;
@@ -113,7 +113,6 @@ public static class TrainCommand
                 Patience = r.GetValue(o.Patience), CheckpointEvery = r.GetValue(o.CheckpointEvery),
             };
             batching.Validate();
-            model = null!;
         }
 
         var clock = Stopwatch.StartNew();
@@ -121,7 +120,7 @@ public static class TrainCommand
         Console.WriteLine($"corpus: {corpus.Train.Count:N0} training tokens, {corpus.Valid.Count:N0} validation tokens" +
             (corpus.Test is null ? "" : $", {corpus.Test.Count:N0} test tokens") +
             $"; vocabulary {corpus.Vocabulary.Count:N0} ({corpus.Train.UnknownCount:N0} training words mapped to <unk>); read in {clock.Elapsed.TotalSeconds:F1} s");
-        if (!resume)
+        if (model is null)
         {
             model = new ModelConfig
             {

@@ -124,7 +124,7 @@ public static class RecurrentGradientCheck
         store.ZeroGradients();
         Loss();
         stack.Backward(outputWeights, stateWeights, dInput, dInitial);
-        foreach (var layer in stack.Layers) layer.FreezeDetachedPaths();
+        stack.FreezeRandomDraws();
         try
         {
             var targets = store.Parameters.Select(CheckTarget.Of)
@@ -134,7 +134,7 @@ public static class RecurrentGradientCheck
         }
         finally
         {
-            foreach (var layer in stack.Layers) layer.ThawDetachedPaths();
+            stack.ThawRandomDraws();
         }
     }
 

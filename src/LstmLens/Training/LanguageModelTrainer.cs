@@ -115,8 +115,7 @@ public sealed class LanguageModelTrainer
         for (int epoch = position.Epoch; epoch < _options.Epochs; epoch++)
         {
             _updater.SetEpoch(epoch);
-            if (_options.Schedule == ScheduleKind.Plateau || resume) _updater.Optimizer.LearningRate = position.LearningRate;
-            resume = false;
+            if (_options.Schedule == ScheduleKind.Plateau) _updater.Optimizer.LearningRate = position.LearningRate;
             if (position.Window == 0) Array.Clear(carried);
             for (int window = position.Window; window < Batches.Count; window++)
             {

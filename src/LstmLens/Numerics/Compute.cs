@@ -1,7 +1,8 @@
 // Chooses the kernel set and thread count in one place and describes the choice for start-up logs.
 // Kernel sets: "reference" (the scalar specification), "simd" (managed vector kernels), "openblas"
-// (simd with Gemm from OpenBLAS) and "auto" (openblas when the library loads, otherwise simd), the
-// default at start-up. Not a scheduler: kernels read Threads when they run.
+// (simd with Gemm from OpenBLAS) and "auto", the default at start-up: simd where its matrix product
+// runs on 512-bit vectors (about twice the GFLOP/s of Debian's OpenBLAS 0.3.21, whose kernels stop at
+// AVX2: bench/results), otherwise openblas when the library loads, otherwise simd. Not a scheduler: kernels read Threads when they run.
 using System.Numerics;
 
 namespace LstmLens.Numerics;
@@ -53,7 +54,8 @@ public static class Compute
 
     /// <summary>
     /// A new kernel set by name, without changing the process-wide choice (tests and benchmarks compare
-    /// sets side by side). "auto" gives openblas when OpenBLAS loads, otherwise simd.
+    /// sets side by side). "auto" gives simd where its GEMM uses AVX-512, otherwise openblas when OpenBLAS
+    /// loads, otherwise simd.
     /// </summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     /// <exception cref="InvalidOperationException">"openblas" without OpenBLAS installed.</exception>
@@ -63,7 +65,7 @@ public static class Compute
             throw new NotSupportedException($"Kernels exist for float and double, not {typeof(T).Name}.");
         return name switch
         {
-            "auto" => OpenBlasNative.IsAvailable ? new OpenBlasKernels<T>() : new SimdKernels<T>(),
+            "auto" => OpenBlasNative.IsAvailable && !SimdGemm<T>.Wide ? new OpenBlasKernels<T>() : new SimdKernels<T>(),
             "reference" => new Kernels<T>(),
             "simd" => new SimdKernels<T>(),
             "openblas" => new OpenBlasKernels<T>(),

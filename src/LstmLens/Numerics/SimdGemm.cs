@@ -24,6 +24,13 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     private const int Mr = 6;
 
     /// <summary>
+    /// Whether the micro-kernel runs on 512-bit vectors (AVX-512, where the runtime accelerates them):
+    /// twice the columns per tile and per instruction of the portable <see cref="Vector{T}"/> width, which
+    /// .NET keeps at 256 bits. Each element of C sees the same operations in the same order either way.
+    /// </summary>
+    internal static readonly bool Wide = Vector512.IsHardwareAccelerated && Vector512<T>.Count > Vector<T>.Count;
+
+    /// <summary>
     /// Deepest k block: a [KcMax, Nr] micro-panel of B (64 bytes per p in float and double) is 24 KiB and
     /// stays in a 32 KiB L1; 384 rather than 256 keeps k = 264 in one block (measured 10-15% faster there).
     /// </summary>
@@ -38,8 +45,8 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>Below this many multiply-adds (m·n·k) threads cost more than they save.</summary>
     private const long SerialWork = 1L << 20;
 
-    /// <summary>Columns of C in one register tile: two vectors.</summary>
-    private static int Nr => 2 * Vector<T>.Count;
+    /// <summary>Columns of C in one register tile: two vectors of the micro-kernel's width.</summary>
+    private static int Nr => Wide ? 2 * Vector512<T>.Count : 2 * Vector<T>.Count;
 
     /// <summary>The operands, sizes and output of one call; pointers stay valid for the whole call.</summary>
     private readonly struct Problem
@@ -141,15 +148,8 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                             T* pa = packedA + (nint)(row - firstRow) * kc;
                             T* cTile = problem.C + row * problem.Ldc + col;
                             var tile = new TileOutput(cTile, problem.Ldc, cols, problem.Alpha, beta, overwrite, scratch);
-                            switch (rows)
-                            {
-                                case 6: MicroKernel<Rows6>(kc, pa, pb, tile); break;
-                                case 5: MicroKernel<Rows5>(kc, pa, pb, tile); break;
-                                case 4: MicroKernel<Rows4>(kc, pa, pb, tile); break;
-                                case 3: MicroKernel<Rows3>(kc, pa, pb, tile); break;
-                                case 2: MicroKernel<Rows2>(kc, pa, pb, tile); break;
-                                default: MicroKernel<Rows1>(kc, pa, pb, tile); break;
-                            }
+                            if (Wide) RunTile<Lanes512, Vector512<T>>(rows, kc, pa, pb, tile);
+                            else RunTile<PortableLanes, Vector<T>>(rows, kc, pa, pb, tile);
                         }
                     }
                 }
@@ -229,10 +229,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         {
             T* d = dst + (nint)p * nr;
             for (int q = 0; q < full; q++, d += panelSize)
-            {
-                Vector.Store(Vector.Load(row + q * nr), d);
-                Vector.Store(Vector.Load(row + q * nr + w), d + w);
-            }
+                for (int v = 0; v < nr; v += w) Vector.Store(Vector.Load(row + q * nr + v), d + v);
             if (full == panels) continue;
             for (int j = full * nr; j < width; j++) d[j - full * nr] = row[j];
             for (int j = width - full * nr; j < nr; j++) d[j] = T.Zero;
@@ -328,104 +325,178 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     private readonly struct Rows5 : IRows { public static int Count => 5; }
     private readonly struct Rows6 : IRows { public static int Count => 6; }
 
+    /// <summary>Runs the micro-kernel instantiation for a tile of <paramref name="rows"/> rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunTile<TLanes, TV>(int rows, int kc, T* pa, T* pb, in TileOutput tile)
+        where TLanes : struct, ILanes<TV> where TV : struct
+    {
+        switch (rows)
+        {
+            case 6: MicroKernel<Rows6, TLanes, TV>(kc, pa, pb, tile); break;
+            case 5: MicroKernel<Rows5, TLanes, TV>(kc, pa, pb, tile); break;
+            case 4: MicroKernel<Rows4, TLanes, TV>(kc, pa, pb, tile); break;
+            case 3: MicroKernel<Rows3, TLanes, TV>(kc, pa, pb, tile); break;
+            case 2: MicroKernel<Rows2, TLanes, TV>(kc, pa, pb, tile); break;
+            default: MicroKernel<Rows1, TLanes, TV>(kc, pa, pb, tile); break;
+        }
+    }
+
     /// <summary>
     /// C tile [rows, Nr] from packed A [kc][rows] and packed B [kc][Nr]:
     /// <c>acc[r, :] = Σ_p A[p, r] · B[p, :]</c>, summed in increasing p with one fused multiply-add per step.
     /// </summary>
     /// <remarks>Row r uses accumulators c{r}0 (columns 0..W-1) and c{r}1 (W..2W-1); rows past TRows.Count are compiled away.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<TRows>(int kc, T* pa, T* pb, in TileOutput output) where TRows : struct, IRows
+    private static void MicroKernel<TRows, TLanes, TV>(int kc, T* pa, T* pb, in TileOutput output)
+        where TRows : struct, IRows where TLanes : struct, ILanes<TV> where TV : struct
     {
         int rows = TRows.Count;
-        int w = Vector<T>.Count;
-        Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        int w = TLanes.Count;
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            Vector<T> b0 = Vector.Load(pb);
-            Vector<T> b1 = Vector.Load(pb + w);
-            Vector<T> a = Vector.Create(pa[0]);
-            c00 = MultiplyAdd(a, b0, c00);
-            c01 = MultiplyAdd(a, b1, c01);
+            TV b0 = TLanes.Load(pb);
+            TV b1 = TLanes.Load(pb + w);
+            TV a = TLanes.Broadcast(pa[0]);
+            c00 = TLanes.MultiplyAdd(a, b0, c00);
+            c01 = TLanes.MultiplyAdd(a, b1, c01);
             if (rows > 1)
             {
-                a = Vector.Create(pa[1]);
-                c10 = MultiplyAdd(a, b0, c10);
-                c11 = MultiplyAdd(a, b1, c11);
+                a = TLanes.Broadcast(pa[1]);
+                c10 = TLanes.MultiplyAdd(a, b0, c10);
+                c11 = TLanes.MultiplyAdd(a, b1, c11);
             }
             if (rows > 2)
             {
-                a = Vector.Create(pa[2]);
-                c20 = MultiplyAdd(a, b0, c20);
-                c21 = MultiplyAdd(a, b1, c21);
+                a = TLanes.Broadcast(pa[2]);
+                c20 = TLanes.MultiplyAdd(a, b0, c20);
+                c21 = TLanes.MultiplyAdd(a, b1, c21);
             }
             if (rows > 3)
             {
-                a = Vector.Create(pa[3]);
-                c30 = MultiplyAdd(a, b0, c30);
-                c31 = MultiplyAdd(a, b1, c31);
+                a = TLanes.Broadcast(pa[3]);
+                c30 = TLanes.MultiplyAdd(a, b0, c30);
+                c31 = TLanes.MultiplyAdd(a, b1, c31);
             }
             if (rows > 4)
             {
-                a = Vector.Create(pa[4]);
-                c40 = MultiplyAdd(a, b0, c40);
-                c41 = MultiplyAdd(a, b1, c41);
+                a = TLanes.Broadcast(pa[4]);
+                c40 = TLanes.MultiplyAdd(a, b0, c40);
+                c41 = TLanes.MultiplyAdd(a, b1, c41);
             }
             if (rows > 5)
             {
-                a = Vector.Create(pa[5]);
-                c50 = MultiplyAdd(a, b0, c50);
-                c51 = MultiplyAdd(a, b1, c51);
+                a = TLanes.Broadcast(pa[5]);
+                c50 = TLanes.MultiplyAdd(a, b0, c50);
+                c51 = TLanes.MultiplyAdd(a, b1, c51);
             }
             pa += rows;
             pb += 2 * w;
         }
-        StoreRow(output, 0, c00, c01);
-        if (rows > 1) StoreRow(output, 1, c10, c11);
-        if (rows > 2) StoreRow(output, 2, c20, c21);
-        if (rows > 3) StoreRow(output, 3, c30, c31);
-        if (rows > 4) StoreRow(output, 4, c40, c41);
-        if (rows > 5) StoreRow(output, 5, c50, c51);
+        StoreRow<TLanes, TV>(output, 0, c00, c01);
+        if (rows > 1) StoreRow<TLanes, TV>(output, 1, c10, c11);
+        if (rows > 2) StoreRow<TLanes, TV>(output, 2, c20, c21);
+        if (rows > 3) StoreRow<TLanes, TV>(output, 3, c30, c31);
+        if (rows > 4) StoreRow<TLanes, TV>(output, 4, c40, c41);
+        if (rows > 5) StoreRow<TLanes, TV>(output, 5, c50, c51);
     }
 
     /// <summary>Writes one row of a tile: <c>C[r, j] = alpha · acc[j] (+ beta · C[r, j])</c> for j &lt; Cols.</summary>
     /// <remarks>The vector and scalar paths perform the same two roundings, so a partial panel matches a full one.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(in TileOutput output, int r, Vector<T> low, Vector<T> high)
+    private static void StoreRow<TLanes, TV>(in TileOutput output, int r, TV low, TV high)
+        where TLanes : struct, ILanes<TV> where TV : struct
     {
-        int w = Vector<T>.Count;
+        int w = TLanes.Count;
         T* cRow = output.C + r * output.Ldc;
-        low *= output.Alpha;
-        high *= output.Alpha;
+        low = TLanes.Scale(low, output.Alpha);
+        high = TLanes.Scale(high, output.Alpha);
         if (output.Cols == 2 * w)
         {
             if (!output.Overwrite)
             {
-                low += Vector.Load(cRow) * output.Beta;
-                high += Vector.Load(cRow + w) * output.Beta;
+                low = TLanes.Add(low, TLanes.Scale(TLanes.Load(cRow), output.Beta));
+                high = TLanes.Add(high, TLanes.Scale(TLanes.Load(cRow + w), output.Beta));
             }
-            Vector.Store(low, cRow);
-            Vector.Store(high, cRow + w);
+            TLanes.Store(low, cRow);
+            TLanes.Store(high, cRow + w);
             return;
         }
-        Vector.Store(low, output.Scratch);
-        Vector.Store(high, output.Scratch + w);
+        TLanes.Store(low, output.Scratch);
+        TLanes.Store(high, output.Scratch + w);
         for (int j = 0; j < output.Cols; j++)
             cRow[j] = output.Overwrite ? output.Scratch[j] : output.Scratch[j] + cRow[j] * output.Beta;
     }
 
-    /// <summary><c>a · b + acc</c> with one rounding where the hardware fuses it (x64 FMA3, Arm64 AdvSimd).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> MultiplyAdd(Vector<T> a, Vector<T> b, Vector<T> acc)
+    /// <summary>The vector operations of the micro-kernel at one register width, resolved at JIT time.</summary>
+    private interface ILanes<TV> where TV : struct
     {
-        if (SimdSupport.FusedMultiplyAdd)
+        static abstract int Count { get; }
+
+        static abstract TV Load(T* source);
+
+        static abstract void Store(TV value, T* destination);
+
+        static abstract TV Broadcast(T value);
+
+        /// <summary><c>a · b + acc</c> with one rounding where the hardware fuses it (x64 FMA3, Arm64 AdvSimd).</summary>
+        static abstract TV MultiplyAdd(TV a, TV b, TV acc);
+
+        static abstract TV Scale(TV value, T factor);
+
+        static abstract TV Add(TV a, TV b);
+    }
+
+    /// <summary><see cref="Vector{T}"/>: 256 bits on x64 with AVX2, 128 on Arm64.</summary>
+    private readonly struct PortableLanes : ILanes<Vector<T>>
+    {
+        public static int Count => Vector<T>.Count;
+
+        public static Vector<T> Load(T* source) => Vector.Load(source);
+
+        public static void Store(Vector<T> value, T* destination) => Vector.Store(value, destination);
+
+        public static Vector<T> Broadcast(T value) => Vector.Create(value);
+
+        public static Vector<T> MultiplyAdd(Vector<T> a, Vector<T> b, Vector<T> acc)
+        {
+            if (SimdSupport.FusedMultiplyAdd)
+            {
+                if (typeof(T) == typeof(float))
+                    return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), acc.As<T, float>()).As<float, T>();
+                if (typeof(T) == typeof(double))
+                    return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), acc.As<T, double>()).As<double, T>();
+            }
+            return a * b + acc;
+        }
+
+        public static Vector<T> Scale(Vector<T> value, T factor) => value * factor;
+
+        public static Vector<T> Add(Vector<T> a, Vector<T> b) => a + b;
+    }
+
+    /// <summary><see cref="Vector512{T}"/> (AVX-512F, which implies fused multiply-add).</summary>
+    private readonly struct Lanes512 : ILanes<Vector512<T>>
+    {
+        public static int Count => Vector512<T>.Count;
+
+        public static Vector512<T> Load(T* source) => Vector512.Load(source);
+
+        public static void Store(Vector512<T> value, T* destination) => Vector512.Store(value, destination);
+
+        public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
+
+        public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> acc)
         {
             if (typeof(T) == typeof(float))
-                return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), acc.As<T, float>()).As<float, T>();
-            if (typeof(T) == typeof(double))
-                return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), acc.As<T, double>()).As<double, T>();
+                return Vector512.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), acc.As<T, float>()).As<float, T>();
+            return Vector512.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), acc.As<T, double>()).As<double, T>();
         }
-        return a * b + acc;
+
+        public static Vector512<T> Scale(Vector512<T> value, T factor) => value * factor;
+
+        public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
     }
 
     /// <summary>Per-thread pack buffers, pinned and 64-byte aligned; they grow to the largest call seen and are then reused.</summary>

@@ -19,20 +19,23 @@ namespace LstmLens.Numerics;
 /// <summary>What the managed SIMD kernels use on this machine.</summary>
 internal static class SimdSupport
 {
-    /// <summary>Width of <see cref="Vector{T}"/>, which the GEMM micro-kernel and the tanh/derivative driver use.</summary>
+    /// <summary>Width of <see cref="Vector{T}"/>, which the tanh/derivative driver uses.</summary>
     public static int VectorBits => Vector<byte>.Count * 8;
+
+    /// <summary>Width of the GEMM micro-kernel's vectors: 512 bits where AVX-512 is accelerated, else <see cref="VectorBits"/>.</summary>
+    public static int GemmBits => SimdGemm<float>.Wide ? 512 : VectorBits;
 
     /// <summary>Whether the GEMM micro-kernel fuses multiply and add (x64 FMA3 or Arm64 AdvSimd).</summary>
     public static bool FusedMultiplyAdd => Vector.IsHardwareAccelerated && (Fma.IsSupported || AdvSimd.IsSupported);
 
-    /// <summary>One phrase for start-up logs, e.g. "256-bit with FMA; element-wise up to 512-bit (AVX-512)".</summary>
+    /// <summary>One phrase for start-up logs, e.g. "GEMM 512-bit with FMA, element-wise up to 512-bit (AVX-512)".</summary>
     public static string Describe()
     {
         if (!Vector.IsHardwareAccelerated) return "none (vector types not accelerated)";
-        string gemm = $"{VectorBits}-bit {(FusedMultiplyAdd ? "with" : "without")} FMA";
-        return Vector512.IsHardwareAccelerated && VectorBits < 512
-            ? $"{gemm}; element-wise up to 512-bit (AVX-512)"
-            : $"{gemm}; AVX-512 {(Avx512F.IsSupported ? "present, not used" : "not available")}";
+        string gemm = $"GEMM {GemmBits}-bit {(FusedMultiplyAdd ? "with" : "without")} FMA";
+        return Vector512.IsHardwareAccelerated
+            ? $"{gemm}, element-wise up to 512-bit (AVX-512)"
+            : $"{gemm}, AVX-512 {(Avx512F.IsSupported ? "present, not used" : "not available")}";
     }
 }
 

@@ -207,7 +207,7 @@ public static class TrainCommand
         LanguageModelSettings batching, LanguageModelTrainer trainer, bool json)
     {
         var lines = File.ReadLines(trainer.MetricsPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        double bestValid = lines.Count == 0 ? double.NaN : lines.Min(l => l.GetProperty("valid_perplexity").GetDouble());
+        double bestValid = lines.Count == 0 ? double.NaN : lines.Min(l => MetricsLog.Number(l.GetProperty("valid_perplexity")));
         double? test = null;
         if (outcome != TrainingOutcome.Interrupted && corpus.Test is not null && lines.Count > 0)
         {

@@ -43,7 +43,7 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
         for (int t = 0; t < steps; t++)
         {
             var hOut = HiddenCache.AsSpan(t * batch * h, batch * h);   // [B, H]
-            K.Gemm(false, true, RecurrentHidden(t), h, WeightHH.Value, h, batch, h, h, T.One, T.One, hOut, h);
+            RecurrentProduct(RecurrentHidden(t), batch, T.One, hOut);
             K.Tanh(hOut, hOut);
         }
     }
@@ -60,7 +60,7 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
             K.TanhBackward(HiddenCache.AsSpan(t * bh, bh), dz, dz);  // h = tanh(z)
             // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
             if (IsHDetached(t)) dh.Clear();
-            else K.Gemm(false, false, dz, h, WeightHH.Value, h, batch, h, h, T.One, T.Zero, dh, h);
+            else RecurrentProduct(dz, batch, T.Zero, dh);
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
         for (int t = 0; t < steps; t++)
         {
             var hPrev = RecurrentHidden(t);                                    // [B, H]
-            K.Gemm(false, true, hPrev, h, WeightHH.Value, h, batch, g, h, T.One, T.Zero, zh, g);
+            RecurrentProduct(hPrev, batch, T.Zero, zh);
             K.AddToRows(BiasHH.Value, batch, zh);
             var zx = _inputProjection.AsSpan(t * batch * g, batch * g);        // [B, 3H]
             var gates = GateCache.AsSpan(t * batch * w, batch * w);            // [B, 4H] r, z, n, hn
@@ -133,7 +133,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
             }
             // dh_{t-1} = z ⊙ dh_t + dZh W_hh; stop-gradient at an h-detached step blocks both terms.
             if (IsHDetached(t)) dh.Clear();
-            else K.Gemm(false, false, dZh, g, WeightHH.Value, h, batch, h, g, T.One, T.One, dh, h);
+            else RecurrentProduct(dZh, batch, T.One, dh);
         }
     }
 

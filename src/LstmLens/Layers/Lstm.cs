@@ -1,6 +1,7 @@
 // The modern LSTM cell with forget gate, PyTorch nn.LSTM conventions (gate order i, f, g, o).
-// Forward, backward and forward-mode tangents of one step, written out side by side. The shared
-// input projection, bulk weight gradients and detach draws live in RecurrentLayer.
+// The step recurrences: forward and backward with their element-wise part in one kernel per row
+// (Kernels.LstmCellForward/LstmCellBackward, fused in the simd set), and forward-mode tangents. The
+// shared input projection, bulk weight gradients and detach draws live in RecurrentLayer.
 using System.Numerics;
 using LstmLens.Numerics;
 
@@ -50,27 +51,15 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
         for (int t = 0; t < steps; t++)
         {
             var z = GateCache.AsSpan(t * batch * g, batch * g);                // [B, 4H]
-            K.Gemm(false, true, RecurrentHidden(t), h, WeightHH.Value, h, batch, g, h, T.One, T.One, z, g);
+            RecurrentProduct(RecurrentHidden(t), batch, T.One, z);
             var cPrev = CarriedCell(t);                                         // [B, H]
             var c = CellCache.AsSpan(t * batch * h, batch * h);                 // [B, H]
             var tanhC = _tanhCells.AsSpan(t * batch * h, batch * h);            // [B, H]
             var hOut = HiddenCache.AsSpan(t * batch * h, batch * h);            // [B, H]
             for (int b = 0; b < batch; b++)
             {
-                var zb = z.Slice(b * g, g);
-                var i = zb[..h];
-                var f = zb.Slice(h, h);
-                var gg = zb.Slice(2 * h, h);
-                var o = zb.Slice(3 * h, h);
-                K.Sigmoid(zb[..(2 * h)], zb[..(2 * h)]);  // i, f
-                K.Tanh(gg, gg);
-                K.Sigmoid(o, o);
-                var cb = c.Slice(b * h, h);
-                K.Multiply(f, cPrev.Slice(b * h, h), cb);  // c = f ⊙ c_{t-1} + i ⊙ g
-                K.MultiplyAdd(i, gg, cb);
-                var tb = tanhC.Slice(b * h, h);
-                K.Tanh(cb, tb);
-                K.Multiply(o, tb, hOut.Slice(b * h, h));   // h = o ⊙ tanh(c)
+                var cells = new Range(b * h, (b + 1) * h);
+                K.LstmCellForward(z.Slice(b * g, g), cPrev[cells], c[cells], tanhC[cells], hOut[cells]);
             }
         }
     }
@@ -92,39 +81,14 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
             var tanhC = _tanhCells.AsSpan(t * bh, bh);
             for (int b = 0; b < batch; b++)
             {
-                var gb = gates.Slice(b * g, g);
-                var i = gb[..h];
-                var f = gb.Slice(h, h);
-                var gg = gb.Slice(2 * h, h);
-                var o = gb.Slice(3 * h, h);
-                var dzb = dz.Slice(b * g, g);
-                var di = dzb[..h];
-                var df = dzb.Slice(h, h);
-                var dg = dzb.Slice(2 * h, h);
-                var dO = dzb.Slice(3 * h, h);
-                var dhb = dh.Slice(b * h, h);
-                var dcb = dc.Slice(b * h, h);
-                var tb = tanhC.Slice(b * h, h);
-                // h = o ⊙ tanh(c): do = dh ⊙ tanh(c), dc += dh ⊙ o ⊙ (1 - tanh²(c))
-                K.Multiply(dhb, tb, dO);
-                K.Multiply(dhb, o, dhb);
-                K.TanhBackward(tb, dhb, dhb);
-                K.Add(dcb, dhb, dcb);
-                // c = f ⊙ c_{t-1} + i ⊙ g
-                K.Multiply(dcb, gg, di);
-                K.Multiply(dcb, cPrev.Slice(b * h, h), df);
-                K.Multiply(dcb, i, dg);
-                K.Multiply(dcb, f, dcPrev.Slice(b * h, h));
-                // through the activations
-                K.SigmoidBackward(gb[..(2 * h)], dzb[..(2 * h)], dzb[..(2 * h)]);
-                K.TanhBackward(gg, dg, dg);
-                K.SigmoidBackward(o, dO, dO);
+                var cells = new Range(b * h, (b + 1) * h);
+                K.LstmCellBackward(gates.Slice(b * g, g), cPrev[cells], tanhC[cells], dh[cells], dc[cells], dz.Slice(b * g, g), dcPrev[cells]);
             }
             if (IsCDetached(t)) dc.Clear();
             else dcPrev.CopyTo(dc);
             // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
             if (IsHDetached(t)) dh.Clear();
-            else K.Gemm(false, false, dz, g, WeightHH.Value, h, batch, h, g, T.One, T.Zero, dh, h);
+            else RecurrentProduct(dz, batch, T.Zero, dh);
         }
     }
 

@@ -108,7 +108,7 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
         for (int t = 0; t < steps; t++)
         {
             var z = GateCache.AsSpan(t * batch * g, batch * g);                // [B, G]
-            K.Gemm(false, true, RecurrentHidden(t), h, WeightHH.Value, h, batch, g, h, T.One, T.One, z, g);
+            RecurrentProduct(RecurrentHidden(t), batch, T.One, z);
             var cPrev = CarriedCell(t);                                         // [B, H]
             var c = CellCache.AsSpan(t * batch * h, batch * h);                 // [B, H]
             var squashedC = _squashedCells.AsSpan(t * batch * h, batch * h);   // [B, H]
@@ -182,7 +182,7 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
             if (IsCDetached(t)) dc.Clear();
             // dh_{t-1} = dz W_hh, skipped entirely when the step is h-detached (always under the truncated gradient).
             if (IsHDetached(t)) dh.Clear();
-            else K.Gemm(false, false, dz, g, WeightHH.Value, h, batch, h, g, T.One, T.Zero, dh, h);
+            else RecurrentProduct(dz, batch, T.Zero, dh);
         }
     }
 

@@ -41,6 +41,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private bool _replayDetached;     // forward reuses the masks and frozen values below (gradient checks)
     private T[] _frozenHidden = [];   // [T, B, H] h_{t-1} as seen by step t when the masks were frozen
     private T[] _frozenCell = [];     // [T, B, H] c_{t-1} likewise
+    private readonly PreparedOperand<T> _recurrentWeights = new(); // W_hhᵀ during Forward, W_hh during Backward
 
     private protected T[] InputCache = [];   // [T, B, in]
     private protected T[] InitialState = []; // [S, B, H]
@@ -171,6 +172,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (initialState.IsEmpty) InitialState.AsSpan(0, stateLength).Clear();
         else initialState.CopyTo(InitialState);
 
+        K.Prepare(true, WeightHH.Value, HiddenSize, HiddenSize, GateWidth, _recurrentWeights);
         ForwardSteps(steps, batch);
 
         Hidden.CopyTo(output);
@@ -200,6 +202,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         var stateGradient = StateGradient.AsSpan(0, StateCount * batch * h);
         if (dFinalState.IsEmpty) stateGradient.Clear();
         else dFinalState.CopyTo(stateGradient);
+        K.Prepare(false, WeightHH.Value, HiddenSize, GateWidth, HiddenSize, _recurrentWeights);
         BackwardSteps(dOutput);
         if (!dInitialState.IsEmpty) stateGradient.CopyTo(dInitialState);
 
@@ -275,6 +278,14 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents);
 
     /// <summary>True when the gradient through h(t-1) into step t is blocked in the last forward pass.</summary>
+    /// <summary>
+    /// The recurrent product of one step over <paramref name="rows"/> rows: <c>c = a W_hhᵀ + beta c</c>
+    /// ([rows, H] → [rows, G]) inside ForwardSteps, <c>c = a W_hh + beta c</c> ([rows, G] → [rows, H])
+    /// inside BackwardSteps, with W_hh prepared once per pass.
+    /// </summary>
+    private protected void RecurrentProduct(ReadOnlySpan<T> a, int rows, T beta, Span<T> c) =>
+        K.Gemm(false, a, _recurrentWeights.K, _recurrentWeights, rows, T.One, beta, c, _recurrentWeights.N);
+
     private protected bool IsHDetached(int t) => _hDetached[t];
 
     /// <summary>True when the gradient through c(t-1) into step t is blocked in the last forward pass.</summary>

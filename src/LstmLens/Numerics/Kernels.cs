@@ -41,6 +41,81 @@ public class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>
+    /// Prepares op(B) [k, n] (B stored as for <see cref="Gemm(bool, bool, ReadOnlySpan{T}, int, ReadOnlySpan{T}, int, int, int, int, T, T, Span{T}, int)"/>)
+    /// for many products with different left operands; <paramref name="prepared"/> keeps a snapshot.
+    /// </summary>
+    public virtual void Prepare(bool transB, ReadOnlySpan<T> b, int ldb, int k, int n, PreparedOperand<T> prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        prepared.CopyFrom(transB, b, ldb, k, n);
+    }
+
+    /// <summary><c>C = alpha · op(A) · B + beta · C</c> with B prepared by <see cref="Prepare"/>; op(A) is [m, B.K].</summary>
+    public virtual void Gemm(bool transA, ReadOnlySpan<T> a, int lda, PreparedOperand<T> b, int m, T alpha, T beta, Span<T> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (b.Packed) throw new ArgumentException("operand was prepared by another kernel set", nameof(b));
+        Gemm(transA, b.TransB, a, lda, b.Data, b.TransB ? b.K : b.N, m, b.N, b.K, alpha, beta, c, ldc);
+    }
+
+    /// <summary>
+    /// The element-wise part of one LSTM step for one row, gate order i, f, g, o (n = c.Length): on entry
+    /// z [4n] holds the pre-activations, on return the gates i = σ(z_i), f = σ(z_f), g = tanh(z_g),
+    /// o = σ(z_o); then <c>c = f ⊙ cPrev + i ⊙ g</c>, <c>tanhC = tanh(c)</c>, <c>h = o ⊙ tanhC</c>.
+    /// </summary>
+    public virtual void LstmCellForward(Span<T> z, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tanhC, Span<T> h) =>
+        LstmCellForwardFrom(z, cPrev, c, tanhC, h, 0);
+
+    /// <summary>
+    /// Backward through <see cref="LstmCellForward"/> for one row, from its gates [4n], cPrev and tanhC:
+    /// given dh (reaching h) and dc (reaching c from the next step), adds <c>dh ⊙ o ⊙ (1 - tanh²c)</c> to
+    /// dc and writes dz [4n] (gradient w.r.t. the pre-activations) and <c>dcPrev = dc ⊙ f</c>.
+    /// </summary>
+    public virtual void LstmCellBackward(ReadOnlySpan<T> gates, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> tanhC,
+        ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev) =>
+        LstmCellBackwardFrom(gates, cPrev, tanhC, dh, dc, dz, dcPrev, 0);
+
+    /// <summary><see cref="LstmCellForward"/> on units [from, n) only, composed of the element-wise kernels (fused kernels finish their tails with it).</summary>
+    private protected void LstmCellForwardFrom(Span<T> z, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tanhC, Span<T> h, int from)
+    {
+        int n = c.Length, m = n - from;
+        Span<T> i = z.Slice(from, m), f = z.Slice(n + from, m), g = z.Slice(2 * n + from, m), o = z.Slice(3 * n + from, m);
+        var cells = new Range(from, n);
+        Sigmoid(i, i);
+        Sigmoid(f, f);
+        Tanh(g, g);
+        Sigmoid(o, o);
+        Multiply(f, cPrev[cells], c[cells]);
+        MultiplyAdd(i, g, c[cells]);
+        Tanh(c[cells], tanhC[cells]);
+        Multiply(o, tanhC[cells], h[cells]);
+    }
+
+    /// <summary><see cref="LstmCellBackward"/> on units [from, n) only, composed of the element-wise kernels.</summary>
+    private protected void LstmCellBackwardFrom(ReadOnlySpan<T> gates, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> tanhC,
+        ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev, int from)
+    {
+        int n = dc.Length, m = n - from;
+        ReadOnlySpan<T> i = gates.Slice(from, m), f = gates.Slice(n + from, m), g = gates.Slice(2 * n + from, m), o = gates.Slice(3 * n + from, m);
+        Span<T> di = dz.Slice(from, m), df = dz.Slice(n + from, m), dg = dz.Slice(2 * n + from, m), dO = dz.Slice(3 * n + from, m);
+        var cells = new Range(from, n);
+        Span<T> dcs = dc[cells], scratch = dcPrev[cells];
+        ReadOnlySpan<T> tc = tanhC[cells], dhs = dh[cells];
+        Multiply(dhs, tc, dO);               // h = o ⊙ tanh(c)
+        Multiply(dhs, o, scratch);
+        TanhBackward(tc, scratch, scratch);
+        Add(dcs, scratch, dcs);
+        Multiply(dcs, g, di);                // c = f ⊙ c_{t-1} + i ⊙ g
+        Multiply(dcs, cPrev[cells], df);
+        Multiply(dcs, i, dg);
+        Multiply(dcs, f, scratch);           // dcPrev
+        SigmoidBackward(i, di, di);
+        SigmoidBackward(f, df, df);
+        TanhBackward(g, dg, dg);
+        SigmoidBackward(o, dO, dO);
+    }
+
     /// <summary><c>y = σ(x) = 1 / (1 + e^{-x})</c>; x and y may alias.</summary>
     public virtual void Sigmoid(ReadOnlySpan<T> x, Span<T> y)
     {

@@ -19,6 +19,14 @@ public sealed class OpenBlasKernels<T> : SimdKernels<T> where T : unmanaged, IFl
     public override string Name => "openblas";
 
     /// <inheritdoc/>
+    /// <remarks>A compact copy: OpenBLAS packs its operands itself, inside every call.</remarks>
+    public override void Prepare(bool transB, ReadOnlySpan<T> b, int ldb, int k, int n, PreparedOperand<T> prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        prepared.CopyFrom(transB, b, ldb, k, n);
+    }
+
+    /// <inheritdoc/>
     /// <remarks>OpenBLAS runs on <see cref="Compute.Threads"/> threads; empty products and k = 0 never reach native code.</remarks>
     public override unsafe void Gemm(bool transA, bool transB, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         int m, int n, int k, T alpha, T beta, Span<T> c, int ldc)

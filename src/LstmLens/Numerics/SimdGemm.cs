@@ -1,7 +1,9 @@
 // The managed matrix product behind SimdKernels.Gemm: cache-blocked, register-tiled, FMA-based, in the
 // classic Goto/BLIS arrangement. op(B) is packed in blocks of [kc, nc] (kept in L3, read as [kc, Nr]
-// micro-panels from L1), op(A) in blocks of [mc, kc] (kept in L2), and a micro-kernel keeps a tile of
-// up to Mr × Nr elements of C in vector registers while it walks kc.
+// micro-panels from L1); op(A) is read in place, a block of [mc, kc] at a time (kept in L2), with one
+// broadcast per element as packed A would need (packing it cost up to a fifth of an LSTM training step:
+// the recurrent products re-pack their A every time step); a micro-kernel keeps a tile of up to
+// Mr × Nr elements of C in vector registers while it walks kc.
 // Determinism: every element of C is owned by exactly one tile, is summed over p in increasing order
 // inside each k block, and k is split into blocks that depend on k alone; threads only decide who
 // computes which tile, so the result is bit-identical for any thread count. Threads run rectangular
@@ -31,13 +33,13 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     internal static readonly bool Wide = Vector512.IsHardwareAccelerated && Vector512<T>.Count > Vector<T>.Count;
 
     /// <summary>
-    /// Deepest k block: a [KcMax, Nr] micro-panel of B (64 bytes per p in float and double) is 24 KiB and
-    /// stays in a 32 KiB L1; 384 rather than 256 keeps k = 264 in one block (measured 10-15% faster there).
+    /// Deepest k block: a [KcMax, Nr] micro-panel of B (64 bytes per p at 256 bits) is 24 KiB and stays in
+    /// a 32 KiB L1; 384 rather than 256 keeps k = 264 in one block (measured 10-15% faster there).
     /// </summary>
     private const int KcMax = 384;
 
-    /// <summary>Bytes of packed A per block, sized to stay in L2 next to the streaming B micro-panels.</summary>
-    private const int PackedABytes = 144 * 1024;
+    /// <summary>Bytes of A per row block, sized to stay in L2 next to the streaming B micro-panels.</summary>
+    private const int ABlockBytes = 144 * 1024;
 
     /// <summary>Bytes of packed B per block and thread: a share of L3.</summary>
     private const int PackedBBytes = 2 * 1024 * 1024;
@@ -55,6 +57,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         public readonly nint Lda, Ldb, Ldc;
         public readonly int M, N, K;
         public readonly bool TransA, TransB;
+        public readonly bool Prepacked;   // B holds op(B) packed whole by Pack; Ldb and TransB are unused
         public readonly T Alpha, Beta;
 
         /// <summary>Register tiles along m: ⌈m / Mr⌉ tiles of near-equal height (m = 20 gives 5+5+5+5, not 6+6+6+2).</summary>
@@ -62,8 +65,9 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         private readonly int _tileHeight, _tallTiles;   // the first _tallTiles tiles are one row taller
 
         public Problem(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
-            T alpha, T beta, T* c, int ldc)
+            T alpha, T beta, T* c, int ldc, bool prepacked = false)
         {
+            Prepacked = prepacked;
             A = a;
             B = b;
             C = c;
@@ -85,11 +89,29 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         public int KBlockStart(int kb) => (int)((long)kb * K / KBlockCount);
     }
 
-    /// <summary>Computes the product; k ≥ 1, m ≥ 1, n ≥ 1 and the pointers address valid matrices.</summary>
-    public static void Run(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
-        T alpha, T beta, T* c, int ldc, int threads)
+    /// <summary>Elements of op(B) [k, n] packed whole: every k block's panels, [k block][panel][kc][Nr].</summary>
+    public static int PackedLength(int k, int n) => k * ((n + Nr - 1) / Nr) * Nr;
+
+    /// <summary>Packs op(B) [k, n] whole (k ≥ 1, n ≥ 1) into <see cref="PackedLength"/> elements, for <see cref="Run"/> with prepacked B.</summary>
+    public static void Pack(bool transB, T* b, int ldb, int k, int n, T* packed)
     {
-        var problem = new Problem(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc);
+        var problem = new Problem(false, transB, null, 0, b, ldb, 1, n, k, T.One, T.Zero, null, 0);
+        nint stride = (nint)problem.PanelCount * Nr;
+        for (int kb = 0; kb < problem.KBlockCount; kb++)
+        {
+            int p0 = problem.KBlockStart(kb);
+            PackB(problem, p0, problem.KBlockStart(kb + 1) - p0, 0, n, packed + p0 * stride);
+        }
+    }
+
+    /// <summary>
+    /// Computes the product; k ≥ 1, m ≥ 1, n ≥ 1 and the pointers address valid matrices. With
+    /// <paramref name="prepacked"/>, b holds op(B) packed by <see cref="Pack"/> (ldb and transB unused).
+    /// </summary>
+    public static void Run(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
+        T alpha, T beta, T* c, int ldc, int threads, bool prepacked = false)
+    {
+        var problem = new Problem(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc, prepacked);
         if (threads == 1 || (long)m * n * k < SerialWork)
         {
             RunRegion(problem, 0, problem.TileCount, 0, problem.PanelCount);
@@ -106,17 +128,15 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     private static void RunRegion(in Problem problem, int t0, int t1, int q0, int q1)
     {
         int nr = Nr;
-        var buffers = t_buffers ??= new PackBuffers();
         int kBlocks = problem.KBlockCount;
         int kcMax = problem.KBlockStart(1);
         if (kBlocks > 1) kcMax = Math.Max(kcMax, problem.K - problem.KBlockStart(kBlocks - 1));
-        // Block sizes only change who packs what, never the arithmetic of an element of C.
+        // Block sizes only change the order of tiles and who packs what, never the arithmetic of an element of C.
         int panelsPerBlock = Math.Max(1, PackedBBytes / (nr * kcMax * sizeof(T)));
-        int tilesPerBlock = Math.Max(1, PackedABytes / (Mr * kcMax * sizeof(T)));
+        int tilesPerBlock = Math.Max(1, ABlockBytes / (Mr * kcMax * sizeof(T)));
         int columnBlocks = (q1 - q0 + panelsPerBlock - 1) / panelsPerBlock;
         panelsPerBlock = (q1 - q0 + columnBlocks - 1) / columnBlocks;
-        T* packedB = buffers.B(panelsPerBlock * nr * kcMax);   // [panels][kc][Nr]
-        T* packedA = buffers.A(tilesPerBlock * Mr * kcMax);    // [tiles][kc][height]
+        T* packedB = problem.Prepacked ? null : (t_packedB ??= new PackBuffer()).Get(panelsPerBlock * nr * kcMax);   // [panels][kc][Nr]
         T* scratch = stackalloc T[nr];
 
         for (int qb = q0; qb < q1; qb += panelsPerBlock)
@@ -130,61 +150,30 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                 bool overwrite = kb == 0 && T.IsZero(problem.Beta);
                 T beta = kb == 0 ? problem.Beta : T.One;
                 int firstColumn = qb * nr;
-                PackB(problem, p0, kc, firstColumn, Math.Min(problem.N, qe * nr) - firstColumn, packedB);
+                T* blockB = packedB;
+                if (problem.Prepacked) blockB = problem.B + (nint)p0 * problem.PanelCount * nr + (nint)qb * kc * nr;
+                else PackB(problem, p0, kc, firstColumn, Math.Min(problem.N, qe * nr) - firstColumn, packedB);
                 for (int tb = t0; tb < t1; tb += tilesPerBlock)
                 {
                     int te = Math.Min(t1, tb + tilesPerBlock);
-                    PackA(problem, p0, kc, tb, te, packedA);
-                    int firstRow = problem.TileRow(tb);
                     for (int q = qb; q < qe; q++)
                     {
                         int col = q * nr;
                         int cols = Math.Min(nr, problem.N - col);
-                        T* pb = packedB + (nint)(q - qb) * kc * nr;
+                        T* pb = blockB + (nint)(q - qb) * kc * nr;
                         for (int t = tb; t < te; t++)
                         {
                             int row = problem.TileRow(t);
                             int rows = problem.TileRow(t + 1) - row;
-                            T* pa = packedA + (nint)(row - firstRow) * kc;
+                            // op(A)[row + r, p0 + p] sits at pa[r · rs + p · cs].
+                            T* pa = problem.TransA ? problem.A + p0 * problem.Lda + row : problem.A + row * problem.Lda + p0;
+                            nint rs = problem.TransA ? 1 : problem.Lda, cs = problem.TransA ? problem.Lda : 1;
                             T* cTile = problem.C + row * problem.Ldc + col;
                             var tile = new TileOutput(cTile, problem.Ldc, cols, problem.Alpha, beta, overwrite, scratch);
-                            if (Wide) RunTile<Lanes512, Vector512<T>>(rows, kc, pa, pb, tile);
-                            else RunTile<PortableLanes, Vector<T>>(rows, kc, pa, pb, tile);
+                            if (Wide) RunTile<Lanes512, Vector512<T>>(rows, kc, pa, rs, cs, pb, tile);
+                            else RunTile<PortableLanes, Vector<T>>(rows, kc, pa, rs, cs, pb, tile);
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Packs op(A)[rows of tiles tb..te, p0..p0+kc] tile by tile, each tile as [kc][height] so the
-    /// micro-kernel reads its column of A for one p as consecutive scalars.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(in Problem problem, int p0, int kc, int tb, int te, T* packed)
-    {
-        int firstRow = problem.TileRow(tb);
-        for (int t = tb; t < te; t++)
-        {
-            int row = problem.TileRow(t);
-            int height = problem.TileRow(t + 1) - row;
-            T* dst = packed + (nint)(row - firstRow) * kc;
-            if (problem.TransA)
-            {
-                // op(A)[i, p] = A[p, i]: the tile's column for one p is contiguous in A.
-                T* src = problem.A + p0 * problem.Lda + row;
-                for (int p = 0; p < kc; p++, src += problem.Lda, dst += height)
-                    for (int r = 0; r < height; r++) dst[r] = src[r];
-            }
-            else
-            {
-                // op(A)[i, p] = A[i, p]: read each row once, write it with stride height.
-                for (int r = 0; r < height; r++)
-                {
-                    T* src = problem.A + (row + r) * problem.Lda + p0;
-                    T* d = dst + r;
-                    for (int p = 0; p < kc; p++, d += height) *d = src[p];
                 }
             }
         }
@@ -327,27 +316,27 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>Runs the micro-kernel instantiation for a tile of <paramref name="rows"/> rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunTile<TLanes, TV>(int rows, int kc, T* pa, T* pb, in TileOutput tile)
+    private static void RunTile<TLanes, TV>(int rows, int kc, T* pa, nint rs, nint cs, T* pb, in TileOutput tile)
         where TLanes : struct, ILanes<TV> where TV : struct
     {
         switch (rows)
         {
-            case 6: MicroKernel<Rows6, TLanes, TV>(kc, pa, pb, tile); break;
-            case 5: MicroKernel<Rows5, TLanes, TV>(kc, pa, pb, tile); break;
-            case 4: MicroKernel<Rows4, TLanes, TV>(kc, pa, pb, tile); break;
-            case 3: MicroKernel<Rows3, TLanes, TV>(kc, pa, pb, tile); break;
-            case 2: MicroKernel<Rows2, TLanes, TV>(kc, pa, pb, tile); break;
-            default: MicroKernel<Rows1, TLanes, TV>(kc, pa, pb, tile); break;
+            case 6: MicroKernel<Rows6, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
+            case 5: MicroKernel<Rows5, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
+            case 4: MicroKernel<Rows4, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
+            case 3: MicroKernel<Rows3, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
+            case 2: MicroKernel<Rows2, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
+            default: MicroKernel<Rows1, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
         }
     }
 
     /// <summary>
-    /// C tile [rows, Nr] from packed A [kc][rows] and packed B [kc][Nr]:
+    /// C tile [rows, Nr] from A (element (r, p) at pa[r · rs + p · cs]) and packed B [kc][Nr]:
     /// <c>acc[r, :] = Σ_p A[p, r] · B[p, :]</c>, summed in increasing p with one fused multiply-add per step.
     /// </summary>
     /// <remarks>Row r uses accumulators c{r}0 (columns 0..W-1) and c{r}1 (W..2W-1); rows past TRows.Count are compiled away.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<TRows, TLanes, TV>(int kc, T* pa, T* pb, in TileOutput output)
+    private static void MicroKernel<TRows, TLanes, TV>(int kc, T* pa, nint rs, nint cs, T* pb, in TileOutput output)
         where TRows : struct, IRows where TLanes : struct, ILanes<TV> where TV : struct
     {
         int rows = TRows.Count;
@@ -363,35 +352,35 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
             c01 = TLanes.MultiplyAdd(a, b1, c01);
             if (rows > 1)
             {
-                a = TLanes.Broadcast(pa[1]);
+                a = TLanes.Broadcast(pa[1 * rs]);
                 c10 = TLanes.MultiplyAdd(a, b0, c10);
                 c11 = TLanes.MultiplyAdd(a, b1, c11);
             }
             if (rows > 2)
             {
-                a = TLanes.Broadcast(pa[2]);
+                a = TLanes.Broadcast(pa[2 * rs]);
                 c20 = TLanes.MultiplyAdd(a, b0, c20);
                 c21 = TLanes.MultiplyAdd(a, b1, c21);
             }
             if (rows > 3)
             {
-                a = TLanes.Broadcast(pa[3]);
+                a = TLanes.Broadcast(pa[3 * rs]);
                 c30 = TLanes.MultiplyAdd(a, b0, c30);
                 c31 = TLanes.MultiplyAdd(a, b1, c31);
             }
             if (rows > 4)
             {
-                a = TLanes.Broadcast(pa[4]);
+                a = TLanes.Broadcast(pa[4 * rs]);
                 c40 = TLanes.MultiplyAdd(a, b0, c40);
                 c41 = TLanes.MultiplyAdd(a, b1, c41);
             }
             if (rows > 5)
             {
-                a = TLanes.Broadcast(pa[5]);
+                a = TLanes.Broadcast(pa[5 * rs]);
                 c50 = TLanes.MultiplyAdd(a, b0, c50);
                 c51 = TLanes.MultiplyAdd(a, b1, c51);
             }
-            pa += rows;
+            pa += cs;
             pb += 2 * w;
         }
         StoreRow<TLanes, TV>(output, 0, c00, c01);
@@ -499,37 +488,33 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
     }
 
-    /// <summary>Per-thread pack buffers, pinned and 64-byte aligned; they grow to the largest call seen and are then reused.</summary>
-    private sealed class PackBuffers
+    /// <summary>Per-thread buffer for packed B, pinned and 64-byte aligned; it grows to the largest call seen and is then reused.</summary>
+    private sealed class PackBuffer
     {
         private const int Alignment = 64;
-        private T[] _a = [], _b = [];
-        private T* _alignedA, _alignedB;
+        private T[] _array = [];
+        private T* _aligned;
 
-        public T* A(int length) => Ensure(ref _a, ref _alignedA, length);
-
-        public T* B(int length) => Ensure(ref _b, ref _alignedB, length);
-
-        private static T* Ensure(ref T[] array, ref T* aligned, int length)
+        public T* Get(int length)
         {
             int padding = Alignment / sizeof(T);
-            if (array.Length < length + padding)
+            if (_array.Length < length + padding)
             {
-                array = GC.AllocateUninitializedArray<T>(length + padding, pinned: true);
-                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-                aligned = (T*)((address + Alignment - 1) & ~(nint)(Alignment - 1));
+                _array = GC.AllocateUninitializedArray<T>(length + padding, pinned: true);
+                nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
+                _aligned = (T*)((address + Alignment - 1) & ~(nint)(Alignment - 1));
             }
-            return aligned;
+            return _aligned;
         }
     }
 
-    [ThreadStatic] private static PackBuffers? t_buffers;
+    [ThreadStatic] private static PackBuffer? t_packedB;
     [ThreadStatic] private static ParallelRun? t_parallel;
 
     /// <summary>
-    /// Splits C into a grid of at most one region per thread, as many regions as the tiles and panels
-    /// allow and, among those, as square as possible (each region re-packs its own rows of A and columns
-    /// of B), and runs them on the shared worker team, or on this thread alone when the team is busy.
+    /// Splits C into a grid of at most one region per thread, columns first (a region packs only its own
+    /// columns of B and reads A in place, so a column split repeats no work; rows take the threads the
+    /// panels cannot), and runs them on the shared worker team, or on this thread alone when it is busy.
     /// One instance per calling thread, so its delegate is allocated once.
     /// </summary>
     private sealed class ParallelRun
@@ -542,17 +527,8 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
 
         public void Run(in Problem problem, int threads)
         {
-            int tiles = problem.TileCount, panels = problem.PanelCount;
-            (_gridRows, _gridColumns) = (1, 1);
-            double bestSide = 0;
-            for (int rowsOfGrid = 1; rowsOfGrid <= Math.Min(threads, tiles); rowsOfGrid++)
-            {
-                int columnsOfGrid = Math.Min(threads / rowsOfGrid, panels);
-                int regions = rowsOfGrid * columnsOfGrid, bestRegions = _gridRows * _gridColumns;
-                double side = Math.Min((double)problem.M / rowsOfGrid, (double)problem.N / columnsOfGrid);
-                if (regions > bestRegions || (regions == bestRegions && side > bestSide))
-                    (bestSide, _gridRows, _gridColumns) = (side, rowsOfGrid, columnsOfGrid);
-            }
+            _gridColumns = Math.Min(threads, problem.PanelCount);
+            _gridRows = Math.Min(threads / _gridColumns, problem.TileCount);
             _problem = problem;
             int cells = _gridRows * _gridColumns;
             if (!WorkerTeam.Shared.TryRun(threads, cells, _body))

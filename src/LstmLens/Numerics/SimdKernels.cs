@@ -74,6 +74,45 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Packs op(B) into the micro-panels the blocked product reads, so products with it skip packing.</remarks>
+    public override unsafe void Prepare(bool transB, ReadOnlySpan<T> b, int ldb, int k, int n, PreparedOperand<T> prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        CheckGemmArguments(false, transB, k, Math.Max(k, 1), b.Length, ldb, 1, n, k, n, Math.Max(n, 1));
+        var data = prepared.Reserve(SimdGemm<T>.PackedLength(k, n), k, n, transB, packed: true);
+        if (k == 0 || n == 0) return;
+        fixed (T* pb = b)
+        fixed (T* packed = data)
+        {
+            SimdGemm<T>.Pack(transB, pb, ldb, k, n, packed);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override unsafe void Gemm(bool transA, ReadOnlySpan<T> a, int lda, PreparedOperand<T> b, int m, T alpha, T beta, Span<T> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (!b.Packed)
+        {
+            base.Gemm(transA, a, lda, b, m, alpha, beta, c, ldc);
+            return;
+        }
+        if (m == 0 || b.N == 0) return;
+        if (b.K == 0)
+        {
+            base.Gemm(transA, false, a, lda, [], b.N, m, b.N, 0, alpha, beta, c, ldc); // C = beta · C
+            return;
+        }
+        CheckGemmArguments(transA, false, a.Length, lda, b.K * b.N, b.N, m, b.N, b.K, c.Length, ldc);
+        fixed (T* pa = a)
+        fixed (T* pb = b.Data)
+        fixed (T* pc = c)
+        {
+            SimdGemm<T>.Run(transA, false, pa, lda, pb, b.N, m, b.N, b.K, alpha, beta, pc, ldc, Compute.Threads, prepacked: true);
+        }
+    }
+
     /// <summary>
     /// Throws unless the spans hold the matrices the sizes describe: op(A) [m, k], op(B) [k, n], C [m, n],
     /// each row-major with a leading dimension of at least its stored row length. Native and pointer-based
@@ -104,11 +143,8 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <inheritdoc/>
-    /// <remarks>TensorPrimitives.Sigmoid rejects empty input; an empty sigmoid is a no-op, as in the reference.</remarks>
-    public override void Sigmoid(ReadOnlySpan<T> x, Span<T> y)
-    {
-        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y);
-    }
+    /// <remarks>Own vector code: TensorPrimitives' 512-bit float exp computes in double and costs several times more.</remarks>
+    public override void Sigmoid(ReadOnlySpan<T> x, Span<T> y) => Map<SigmoidOperator>(x, x, y);
 
     /// <inheritdoc/>
     /// <remarks>Own vector code rather than TensorPrimitives.Tanh, which loses relative precision near zero.</remarks>
@@ -181,11 +217,79 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
             // y = e^{x - max} / Σ e^{x - max}; log Σ e^x = max + log Σ e^{x - max}.
             T max = TensorPrimitives.Max(xr);
             TensorPrimitives.Subtract(xr, max, yr);
-            TensorPrimitives.Exp(yr, yr);
+            Map<ExpOperator>(yr, yr, yr);
             T sum = TensorPrimitives.Sum(yr);
             TensorPrimitives.Multiply(yr, T.One / sum, yr);
             logSumExp[r] = max + T.Log(sum);
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One pass over the row, every intermediate in registers; the same operations as the reference composition.</remarks>
+    public override void LstmCellForward(Span<T> z, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tanhC, Span<T> h)
+    {
+        int n = c.Length, w = Vector<T>.Count, j = 0;
+        CheckCell(4 * n, z.Length, nameof(z), n, cPrev.Length, tanhC.Length, h.Length);
+        for (; j <= n - w; j += w)
+        {
+            var (i, f, g, o, cv, tc, hv) = CellForward(Vector.Create<T>(z[j..]), Vector.Create<T>(z[(n + j)..]),
+                Vector.Create<T>(z[(2 * n + j)..]), Vector.Create<T>(z[(3 * n + j)..]), Vector.Create<T>(cPrev[j..]));
+            i.CopyTo(z[j..]);
+            f.CopyTo(z[(n + j)..]);
+            g.CopyTo(z[(2 * n + j)..]);
+            o.CopyTo(z[(3 * n + j)..]);
+            cv.CopyTo(c[j..]);
+            tc.CopyTo(tanhC[j..]);
+            hv.CopyTo(h[j..]);
+        }
+        if (j < n) LstmCellForwardFrom(z, cPrev, c, tanhC, h, j);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One pass over the row, every intermediate in registers; the same operations as the reference composition.</remarks>
+    public override void LstmCellBackward(ReadOnlySpan<T> gates, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> tanhC,
+        ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev)
+    {
+        int n = dc.Length, w = Vector<T>.Count, j = 0;
+        CheckCell(4 * n, gates.Length, nameof(gates), n, cPrev.Length, tanhC.Length, dh.Length);
+        CheckCell(4 * n, dz.Length, nameof(dz), n, dcPrev.Length, n, n);
+        var one = Vector<T>.One;
+        for (; j <= n - w; j += w)
+        {
+            var i = Vector.Create<T>(gates[j..]);
+            var f = Vector.Create<T>(gates[(n + j)..]);
+            var g = Vector.Create<T>(gates[(2 * n + j)..]);
+            var o = Vector.Create<T>(gates[(3 * n + j)..]);
+            var tc = Vector.Create<T>(tanhC[j..]);
+            var dhv = Vector.Create<T>(dh[j..]);
+            var dcv = Vector.Create<T>(dc[j..]) + dhv * o * (one - tc * tc);
+            dcv.CopyTo(dc[j..]);
+            (dcv * g * i * (one - i)).CopyTo(dz[j..]);
+            (dcv * Vector.Create<T>(cPrev[j..]) * f * (one - f)).CopyTo(dz[(n + j)..]);
+            (dcv * i * (one - g * g)).CopyTo(dz[(2 * n + j)..]);
+            (dhv * tc * o * (one - o)).CopyTo(dz[(3 * n + j)..]);
+            (dcv * f).CopyTo(dcPrev[j..]);
+        }
+        if (j < n) LstmCellBackwardFrom(gates, cPrev, tanhC, dh, dc, dz, dcPrev, j);
+    }
+
+    /// <summary>The gates, cell, tanh of the cell and output of one vector of an LSTM row.</summary>
+    private static (Vector<T> I, Vector<T> F, Vector<T> G, Vector<T> O, Vector<T> C, Vector<T> TanhC, Vector<T> H) CellForward(
+        Vector<T> zi, Vector<T> zf, Vector<T> zg, Vector<T> zo, Vector<T> cPrev)
+    {
+        var i = SigmoidOperator.Invoke(zi, zi);
+        var f = SigmoidOperator.Invoke(zf, zf);
+        var g = TanhOperator.Invoke(zg, zg);
+        var o = SigmoidOperator.Invoke(zo, zo);
+        var c = f * cPrev + i * g;
+        var tanhC = TanhOperator.Invoke(c, c);
+        return (i, f, g, o, c, tanhC, o * tanhC);
+    }
+
+    private static void CheckCell(int gateLength, int actualGates, string gatesName, int n, int a, int b, int c)
+    {
+        if (actualGates < gateLength) throw new ArgumentException($"{gatesName} has {actualGates} elements; expected {gateLength}", gatesName);
+        if (a < n || b < n || c < n) throw new ArgumentException($"every per-unit span needs {n} elements");
     }
 
     /// <summary>An element-wise operation on vectors; the driver <see cref="Map"/> owns loops and tails.</summary>
@@ -256,12 +360,54 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
             return Step(d, u, -0.33333333333333332938);
         }
 
-        private static Vector<T> Exp(Vector<T> x)
-        {
-            if (typeof(T) == typeof(float)) return Vector.Exp(x.As<T, float>()).As<float, T>();
-            if (typeof(T) == typeof(double)) return Vector.Exp(x.As<T, double>()).As<double, T>();
-            throw new NotSupportedException($"Vector exp exists for float and double, not {typeof(T).Name}.");
-        }
+    }
+
+    /// <summary>σ(x) = 1 / (1 + e^{-x}) (the second operand is ignored).</summary>
+    private readonly struct SigmoidOperator : IVectorOperator
+    {
+        public static Vector<T> Invoke(Vector<T> x, Vector<T> y) => Vector<T>.One / (Vector<T>.One + Exp(-x));
+    }
+
+    /// <summary>e^x (the second operand is ignored).</summary>
+    private readonly struct ExpOperator : IVectorOperator
+    {
+        public static Vector<T> Invoke(Vector<T> x, Vector<T> y) => Exp(x);
+    }
+
+    /// <summary>
+    /// e^x: in float, <see cref="ExpSingle"/>; in double, the runtime's vector exp (whose float version
+    /// computes in double, several times slower than this one).
+    /// </summary>
+    private static Vector<T> Exp(Vector<T> x)
+    {
+        if (typeof(T) == typeof(float)) return ExpSingle(x.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector.Exp(x.As<T, double>()).As<double, T>();
+        throw new NotSupportedException($"Vector exp exists for float and double, not {typeof(T).Name}.");
+    }
+
+    /// <summary>
+    /// Float e^x within 2 ulp: x = n ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in two parts so r is exact),
+    /// e^r = 1 + r + r² P(r) with P the degree-5 minimax fit of the Cephes library's expf, times 2^n as two
+    /// powers of two (each a normal float, so overflow to +∞ and underflow through subnormals to 0 come
+    /// out of the products). NaN stays NaN.
+    /// </summary>
+    private static Vector<float> ExpSingle(Vector<float> x)
+    {
+        var clamped = Vector.Min(Vector.Max(x, Vector.Create(-104f)), Vector.Create(89f));
+        var n = Vector.Round(clamped * Vector.Create(1.44269504088896341f));
+        var r = clamped - n * Vector.Create(0.693359375f) - n * Vector.Create(-2.12194440e-4f);
+        var p = Vector.Create(1.9875691500e-4f);
+        p = p * r + Vector.Create(1.3981999507e-3f);
+        p = p * r + Vector.Create(8.3334519073e-3f);
+        p = p * r + Vector.Create(4.1665795894e-2f);
+        p = p * r + Vector.Create(1.6666665459e-1f);
+        p = p * r + Vector.Create(5.0000001201e-1f);
+        var e = p * (r * r) + r + Vector<float>.One;
+        var exponent = Vector.ConvertToInt32(n);
+        var half = Vector.ShiftRightArithmetic(exponent, 1);
+        var bias = Vector.Create(127);
+        var result = e * Vector.ShiftLeft(half + bias, 23).As<int, float>() * Vector.ShiftLeft(exponent - half + bias, 23).As<int, float>();
+        return Vector.ConditionalSelect(Vector.Equals(x, x), result, x);
     }
 
     /// <summary>

@@ -91,7 +91,7 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Non_finite_loss_stops_with_the_update_named_and_the_checkpoint_intact()
     {
-        var (exit, _, error) = CliRunner.Run(Train("nan", "--lr", "1e30", "--clip", "none", "--checkpoint-every", "1"));
+        var (exit, _, error) = CliRunner.Run(Train("nan", "--lr", "1e38", "--clip", "none", "--checkpoint-every", "1"));
         Assert.Equal(1, exit);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Matches("training stopped: (loss|gradient norm) is .* at update [0-9]+", error);

@@ -42,7 +42,12 @@ public sealed class RecurrentStack<T> where T : unmanaged, IFloatingPointIeee754
     public int OutputSize => _layers[^1].HiddenSize;
 
     /// <summary>Length of the stack state for a batch: Σ_l S_l · B · H_l.</summary>
-    public int StateLength(int batch) => _layers.Sum(l => l.StateCount * batch * l.HiddenSize);
+    public int StateLength(int batch)
+    {
+        int length = 0;
+        foreach (var layer in _layers) length += layer.StateCount * batch * layer.HiddenSize;
+        return length;
+    }
 
     /// <summary>Training mode for every layer (detach draws) and the dropouts.</summary>
     public bool Training
@@ -85,7 +90,8 @@ public sealed class RecurrentStack<T> where T : unmanaged, IFloatingPointIeee754
     public void Backward(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> dFinalState, Span<T> dInput, Span<T> dInitialState)
     {
         int steps = _layers[0].Steps, batch = _layers[0].Batch;
-        int width = _layers.Max(l => Math.Max(l.InputSize, l.HiddenSize)) * steps * batch;
+        int width = 0;
+        foreach (var layer in _layers) width = Math.Max(width, Math.Max(layer.InputSize, layer.HiddenSize) * steps * batch);
         if (_gradA.Length < width)
         {
             _gradA = new T[width];

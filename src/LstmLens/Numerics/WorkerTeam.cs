@@ -58,7 +58,7 @@ internal sealed class WorkerTeam
                 // joined, so that none still runs this job when the next one is published.
                 int joined = helpers - Interlocked.Exchange(ref _seats, 0);
                 var spin = new SpinWait();
-                while (Volatile.Read(ref _finished) < joined) spin.SpinOnce();
+                while (Volatile.Read(ref _finished) < joined) spin.SpinOnce(sleep1Threshold: -1); // never Sleep(1): a cell takes microseconds
                 _body = null;
             }
             if (_error is not null) throw new AggregateException("A kernel cell failed on a helper thread.", _error);

@@ -64,8 +64,18 @@ public class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// z [4n] holds the pre-activations, on return the gates i = σ(z_i), f = σ(z_f), g = tanh(z_g),
     /// o = σ(z_o); then <c>c = f ⊙ cPrev + i ⊙ g</c>, <c>tanhC = tanh(c)</c>, <c>h = o ⊙ tanhC</c>.
     /// </summary>
-    public virtual void LstmCellForward(Span<T> z, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tanhC, Span<T> h) =>
-        LstmCellForwardFrom(z, cPrev, c, tanhC, h, 0);
+    public virtual void LstmCellForward(Span<T> z, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tanhC, Span<T> h)
+    {
+        int n = c.Length;
+        Span<T> i = z[..n], f = z.Slice(n, n), g = z.Slice(2 * n, n), o = z.Slice(3 * n, n);
+        Sigmoid(z[..(2 * n)], z[..(2 * n)]);
+        Tanh(g, g);
+        Sigmoid(o, o);
+        Multiply(f, cPrev, c);
+        MultiplyAdd(i, g, c);
+        Tanh(c, tanhC);
+        Multiply(o, tanhC, h);
+    }
 
     /// <summary>
     /// Backward through <see cref="LstmCellForward"/> for one row, from its gates [4n], cPrev and tanhC:
@@ -76,23 +86,7 @@ public class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
         ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev) =>
         LstmCellBackwardFrom(gates, cPrev, tanhC, dh, dc, dz, dcPrev, 0);
 
-    /// <summary><see cref="LstmCellForward"/> on units [from, n) only, composed of the element-wise kernels (fused kernels finish their tails with it).</summary>
-    private protected void LstmCellForwardFrom(Span<T> z, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tanhC, Span<T> h, int from)
-    {
-        int n = c.Length, m = n - from;
-        Span<T> i = z.Slice(from, m), f = z.Slice(n + from, m), g = z.Slice(2 * n + from, m), o = z.Slice(3 * n + from, m);
-        var cells = new Range(from, n);
-        Sigmoid(i, i);
-        Sigmoid(f, f);
-        Tanh(g, g);
-        Sigmoid(o, o);
-        Multiply(f, cPrev[cells], c[cells]);
-        MultiplyAdd(i, g, c[cells]);
-        Tanh(c[cells], tanhC[cells]);
-        Multiply(o, tanhC[cells], h[cells]);
-    }
-
-    /// <summary><see cref="LstmCellBackward"/> on units [from, n) only, composed of the element-wise kernels.</summary>
+    /// <summary><see cref="LstmCellBackward"/> on units [from, n) only, composed of the element-wise kernels (the fused kernel finishes its tail with it).</summary>
     private protected void LstmCellBackwardFrom(ReadOnlySpan<T> gates, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> tanhC,
         ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev, int from)
     {

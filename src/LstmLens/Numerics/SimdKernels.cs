@@ -143,8 +143,11 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <inheritdoc/>
-    /// <remarks>Own vector code: TensorPrimitives' 512-bit float exp computes in double and costs several times more.</remarks>
-    public override void Sigmoid(ReadOnlySpan<T> x, Span<T> y) => Map<SigmoidOperator>(x, x, y);
+    /// <remarks>TensorPrimitives.Sigmoid rejects empty input; an empty sigmoid is a no-op, as in the reference.</remarks>
+    public override void Sigmoid(ReadOnlySpan<T> x, Span<T> y)
+    {
+        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y);
+    }
 
     /// <inheritdoc/>
     /// <remarks>Own vector code rather than TensorPrimitives.Tanh, which loses relative precision near zero.</remarks>
@@ -217,7 +220,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
             // y = e^{x - max} / Σ e^{x - max}; log Σ e^x = max + log Σ e^{x - max}.
             T max = TensorPrimitives.Max(xr);
             TensorPrimitives.Subtract(xr, max, yr);
-            Map<ExpOperator>(yr, yr, yr);
+            TensorPrimitives.Exp(yr, yr);
             T sum = TensorPrimitives.Sum(yr);
             TensorPrimitives.Multiply(yr, T.One / sum, yr);
             logSumExp[r] = max + T.Log(sum);
@@ -225,24 +228,32 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     }
 
     /// <inheritdoc/>
-    /// <remarks>One pass over the row, every intermediate in registers; the same operations as the reference composition.</remarks>
+    /// <remarks>
+    /// The activations block by block (the vectorised sigmoid and tanh), then one pass for c, tanh c and h
+    /// with every intermediate in registers; the same operations as the reference composition.
+    /// </remarks>
     public override void LstmCellForward(Span<T> z, ReadOnlySpan<T> cPrev, Span<T> c, Span<T> tanhC, Span<T> h)
     {
         int n = c.Length, w = Vector<T>.Count, j = 0;
         CheckCell(4 * n, z.Length, nameof(z), n, cPrev.Length, tanhC.Length, h.Length);
+        Span<T> i = z[..n], f = z.Slice(n, n), g = z.Slice(2 * n, n), o = z.Slice(3 * n, n);
+        Sigmoid(z[..(2 * n)], z[..(2 * n)]);
+        Tanh(g, g);
+        Sigmoid(o, o);
         for (; j <= n - w; j += w)
         {
-            var (i, f, g, o, cv, tc, hv) = CellForward(Vector.Create<T>(z[j..]), Vector.Create<T>(z[(n + j)..]),
-                Vector.Create<T>(z[(2 * n + j)..]), Vector.Create<T>(z[(3 * n + j)..]), Vector.Create<T>(cPrev[j..]));
-            i.CopyTo(z[j..]);
-            f.CopyTo(z[(n + j)..]);
-            g.CopyTo(z[(2 * n + j)..]);
-            o.CopyTo(z[(3 * n + j)..]);
+            var cv = Vector.Create<T>(f[j..]) * Vector.Create<T>(cPrev[j..]) + Vector.Create<T>(i[j..]) * Vector.Create<T>(g[j..]);
+            var tc = TanhOperator.Invoke(cv, cv);
             cv.CopyTo(c[j..]);
             tc.CopyTo(tanhC[j..]);
-            hv.CopyTo(h[j..]);
+            (Vector.Create<T>(o[j..]) * tc).CopyTo(h[j..]);
         }
-        if (j < n) LstmCellForwardFrom(z, cPrev, c, tanhC, h, j);
+        if (j == n) return;
+        var tail = new Range(j, n);
+        Multiply(f[tail], cPrev[tail], c[tail]);
+        MultiplyAdd(i[tail], g[tail], c[tail]);
+        Tanh(c[tail], tanhC[tail]);
+        Multiply(o[tail], tanhC[tail], h[tail]);
     }
 
     /// <inheritdoc/>
@@ -271,19 +282,6 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
             (dcv * f).CopyTo(dcPrev[j..]);
         }
         if (j < n) LstmCellBackwardFrom(gates, cPrev, tanhC, dh, dc, dz, dcPrev, j);
-    }
-
-    /// <summary>The gates, cell, tanh of the cell and output of one vector of an LSTM row.</summary>
-    private static (Vector<T> I, Vector<T> F, Vector<T> G, Vector<T> O, Vector<T> C, Vector<T> TanhC, Vector<T> H) CellForward(
-        Vector<T> zi, Vector<T> zf, Vector<T> zg, Vector<T> zo, Vector<T> cPrev)
-    {
-        var i = SigmoidOperator.Invoke(zi, zi);
-        var f = SigmoidOperator.Invoke(zf, zf);
-        var g = TanhOperator.Invoke(zg, zg);
-        var o = SigmoidOperator.Invoke(zo, zo);
-        var c = f * cPrev + i * g;
-        var tanhC = TanhOperator.Invoke(c, c);
-        return (i, f, g, o, c, tanhC, o * tanhC);
     }
 
     private static void CheckCell(int gateLength, int actualGates, string gatesName, int n, int a, int b, int c)
@@ -362,21 +360,9 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
 
     }
 
-    /// <summary>σ(x) = 1 / (1 + e^{-x}) (the second operand is ignored).</summary>
-    private readonly struct SigmoidOperator : IVectorOperator
-    {
-        public static Vector<T> Invoke(Vector<T> x, Vector<T> y) => Vector<T>.One / (Vector<T>.One + Exp(-x));
-    }
-
-    /// <summary>e^x (the second operand is ignored).</summary>
-    private readonly struct ExpOperator : IVectorOperator
-    {
-        public static Vector<T> Invoke(Vector<T> x, Vector<T> y) => Exp(x);
-    }
-
     /// <summary>
-    /// e^x: in float, <see cref="ExpSingle"/>; in double, the runtime's vector exp (whose float version
-    /// computes in double, several times slower than this one).
+    /// e^x for tanh: in float, <see cref="ExpSingle"/>; in double, the runtime's vector exp (whose float
+    /// version at this width computes in double and costs about 7 times as much as ExpSingle).
     /// </summary>
     private static Vector<T> Exp(Vector<T> x)
     {

@@ -15,7 +15,9 @@ for round in $(seq "$rounds"); do
   for threads in 1 2; do
     OMP_NUM_THREADS=$threads /usr/bin/python3 bench/torch_lstm_bench.py --threads "$threads" --configs "$configs" --json \
       | sed 's/^/torch /' >> "$raw"
-    dotnet "$cli" bench --threads "$threads" --configs "$configs" --json | sed 's/^/lstmlens /' >> "$raw"
+    for config in ${configs//,/ }; do   # one process per configuration, so peak memory is that configuration's
+      dotnet "$cli" bench --threads "$threads" --configs "$config" --json | sed 's/^/lstmlens /' >> "$raw"
+    done
     echo "round $round, threads $threads done" >&2
   done
 done

@@ -110,6 +110,10 @@ public static class TaskCommand
         public readonly Option<int?> Informative = new("--informative") { Description = "Two-sequence: informative first elements N (3)" };
         public readonly Option<int?> Symbols = new("--symbols") { Description = "Copying: symbols to remember (10)" };
         public readonly Option<int?> Alphabet = new("--alphabet") { Description = "Copying: alphabet size (8)" };
+        public readonly Option<string?> Encoding = new Option<string?>("--encoding")
+        {
+            Description = "Copying: onehot (token ids, the default) or scalar (the token id as one real input, as the h-detach reference code)",
+        }.AcceptOnlyFromAmong("onehot", "scalar");
         public readonly Option<string?> Images = new("--images") { Description = "Pixel: IDX images [N, rows, columns]" };
         public readonly Option<string?> Labels = new("--labels") { Description = "Pixel: IDX labels [N]" };
         public readonly Option<string?> TestImages = new("--test-images") { Description = "Pixel: IDX images to evaluate on (default: draws from --images)" };
@@ -151,7 +155,7 @@ public static class TaskCommand
         {
             foreach (Option option in new Option[]
             {
-                Delay, Length, P, Q, Informative, Symbols, Alphabet, Images, Labels, TestImages, TestLabels, Permuted, PermutationSeed, Transfer,
+                Delay, Length, P, Q, Informative, Symbols, Alphabet, Encoding, Images, Labels, TestImages, TestLabels, Permuted, PermutationSeed, Transfer,
                 Cell, Layers, Hidden, BlockSize, InitRange, ForgetBias,
                 Optimizer, Lr, Momentum, Clip, HDetach, CDetach, AnnealDetach, Batch, MaxSequences, Epochs, EvalEvery, EvalSequences, NoStop,
                 Seed, Threads, Kernels, Json, Out,
@@ -168,6 +172,7 @@ public static class TaskCommand
             Informative = r.GetValue(Informative),
             Symbols = r.GetValue(Symbols),
             Alphabet = r.GetValue(Alphabet),
+            Encoding = r.GetValue(Encoding) switch { null => null, "scalar" => CopyingEncoding.Scalar, _ => CopyingEncoding.OneHot },
             Images = r.GetValue(Images),
             Labels = r.GetValue(Labels),
             PermutationSeed = r.GetValue(Permuted) ? r.GetValue(PermutationSeed) : null,

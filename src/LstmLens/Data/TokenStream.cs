@@ -98,18 +98,24 @@ public sealed class BpttBatches
     /// <summary>Steps in window <paramref name="k"/> (T, or fewer for the last).</summary>
     public int StepsIn(int k) => Math.Min(Window, ColumnLength - 1 - k * Window);
 
+    /// <summary>
+    /// Index in the stream of the target of step <paramref name="t"/> of window <paramref name="k"/> in column
+    /// <paramref name="b"/>: b·n + kT + t + 1. Its column has read kT + t + 1 tokens up to and including the input.
+    /// </summary>
+    public int TargetPosition(int k, int t, int b) => b * ColumnLength + k * Window + t + 1;
+
     /// <summary>Fills window <paramref name="k"/>: inputs and targets [steps, B] time-major; returns steps.</summary>
     public int Fill(int k, Span<int> inputs, Span<int> targets)
     {
         if ((uint)k >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(k));
-        int steps = StepsIn(k), start = k * Window;
+        int steps = StepsIn(k);
         for (int t = 0; t < steps; t++)
         {
             for (int b = 0; b < Batch; b++)
             {
-                int at = b * ColumnLength + start + t;
-                inputs[t * Batch + b] = _ids[at];
-                targets[t * Batch + b] = _ids[at + 1];
+                int target = TargetPosition(k, t, b);
+                inputs[t * Batch + b] = _ids[target - 1];
+                targets[t * Batch + b] = _ids[target];
             }
         }
         return steps;

@@ -77,8 +77,7 @@ public static class Reproduction
             "hdetach-ablation" => HDetachRecipes.Ablation(context),
             "lstm1997" => Lstm1997Recipe.Run(context),
             "verwimp-cycles" => VerwimpRecipe.Run(context),
-            "saphra-rules" => throw new ArgumentException(
-                $"{name} trains a language model on a token stream; it waits for the language-model trainer (`lstmlens train`)"),
+            "saphra-rules" => SaphraRulesRecipe.Run(context),
             _ => throw new ArgumentException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
         };
     }
@@ -93,33 +92,65 @@ public static class Reproduction
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(groups);
         var jobs = groups.SelectMany(g => Enumerable.Range(1, context.Seeds).Select(s => (Group: g, Seed: (ulong)s))).ToArray();
-        var runs = new GroupRun[jobs.Length];
+        return InParallel(jobs, job =>
+        {
+            var (group, seed) = job;
+            string directory = RunDirectory(context, group.Name, seed);
+            var trainer = new TaskTrainer<float>(group.Task, group.Model, group.Training with { Seed = seed }, group.Schedule, group.EvaluationTask)
+            {
+                Metrics = new MetricsLog(Path.Combine(directory, "metrics.jsonl")),
+            };
+            var result = trainer.Train();
+            var transfer = group.Transfer.Select(t => trainer.Evaluate(t.Task).Score).ToArray();
+            string outcome = result.Diverged is not null ? "diverged" : result.Solved ? $"solved after {result.SequencesToSuccess:N0}" : "not solved";
+            context.Log(string.Create(CultureInfo.InvariantCulture,
+                $"{group.Name} seed {seed}: {outcome}; {result.Sequences:N0} sequences; accuracy {result.Final.Score.Accuracy:P2}; mean abs error {result.Final.Score.MeanAbsoluteError:G4}"));
+            return new GroupRun(group, seed, result, transfer);
+        });
+    }
+
+    /// <summary>
+    /// <paramref name="run"/> applied to every job, the jobs spread over the cores, each single-threaded (so a job's
+    /// result does not depend on the spread); results in job order.
+    /// </summary>
+    public static TResult[] InParallel<TJob, TResult>(IReadOnlyList<TJob> jobs, Func<TJob, TResult> run)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(run);
+        var results = new TResult[jobs.Count];
         int threads = Compute.Threads;
         Compute.Threads = 1;
         try
         {
-            Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
-            {
-                var (group, seed) = jobs[i];
-                string directory = Path.Combine(context.Directory, "runs", $"{Slug(group.Name)}-seed{seed}");
-                System.IO.Directory.CreateDirectory(directory);
-                var trainer = new TaskTrainer<float>(group.Task, group.Model, group.Training with { Seed = seed }, group.Schedule, group.EvaluationTask)
-                {
-                    Metrics = new MetricsLog(Path.Combine(directory, "metrics.jsonl")),
-                };
-                var result = trainer.Train();
-                var transfer = group.Transfer.Select(t => trainer.Evaluate(t.Task).Score).ToArray();
-                runs[i] = new GroupRun(group, seed, result, transfer);
-                string outcome = result.Diverged is not null ? "diverged" : result.Solved ? $"solved after {result.SequencesToSuccess:N0}" : "not solved";
-                context.Log(string.Create(CultureInfo.InvariantCulture,
-                    $"{group.Name} seed {seed}: {outcome}; {result.Sequences:N0} sequences; accuracy {result.Final.Score.Accuracy:P2}; mean abs error {result.Final.Score.MeanAbsoluteError:G4}"));
-            });
+            Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i => results[i] = run(jobs[i]));
         }
         finally
         {
             Compute.Threads = threads;
         }
-        return runs;
+        return results;
+    }
+
+    /// <summary>runs/{name}-seed{seed} under the output directory, created.</summary>
+    public static string RunDirectory(ReproductionContext context, string name, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return System.IO.Directory.CreateDirectory(Path.Combine(context.Directory, "runs", $"{Slug(name)}-seed{seed}")).FullName;
+    }
+
+    /// <summary>
+    /// <see cref="RunDirectory"/> of a language-model run, with config.json (model, training and batching sections, as
+    /// `lstmlens train` writes them) and vocab.txt, so that the best model the trainer keeps there loads like any model
+    /// directory (`lstmlens eval`, <see cref="ModelFiles.Load{T}"/>).
+    /// </summary>
+    public static string LanguageModelDirectory(ReproductionContext context, string name, ulong seed, ModelConfig model, Data.Vocabulary vocabulary,
+        TrainingOptions training, LanguageModelSettings batching)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        string directory = RunDirectory(context, name, seed);
+        ModelFiles.WriteConfig(directory, model, new Dictionary<string, object> { ["training"] = training, ["batching"] = batching });
+        vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
+        return directory;
     }
 
     /// <summary>Accuracy and loss curves of every group (mean over seeds, min–max band) as {prefix}accuracy.svg and {prefix}loss.svg.</summary>

@@ -1,11 +1,21 @@
 // The copying task (Arjovsky et al.; h-detach paper appendix A): remember a few symbols across a long
 // blank delay and reproduce them after a delimiter. Per-step softmax over the tokens; scored on the
-// recalled symbols only. Transfer copying is this task at a larger delay than the one trained on. Not a
-// data set on disk: every batch is drawn fresh from the generator.
+// recalled symbols only. Transfer copying is this task at a larger delay than the one trained on. The
+// tokens reach the network as token ids (one-hot, the default) or, as in the h-detach reference code, as
+// one real input holding the id. Not a data set on disk: every batch is drawn fresh from the generator.
 using System.Numerics;
 using LstmLens.Numerics;
 
 namespace LstmLens.Tasks;
+
+/// <summary>How the copying task feeds its tokens to the network.</summary>
+public enum CopyingEncoding
+{
+    /// <summary>One token id per step, read one-hot (or through an embedding): the paper's ten distinct tokens.</summary>
+    OneHot,
+    /// <summary>One real input per step whose value is the token id (0 blank, 1..alphabet, delimiter alphabet + 1), as the h-detach reference code feeds it.</summary>
+    Scalar,
+}
 
 /// <summary>
 /// Copying task with delay T: input = <c>symbols</c> tokens from {1..alphabet}, T−1 blanks (0), the
@@ -20,13 +30,17 @@ namespace LstmLens.Tasks;
 public sealed class CopyingTask : SequenceTask
 {
     /// <summary>Creates the task; the paper uses 10 symbols over an alphabet of 8.</summary>
-    public CopyingTask(int delay, int symbols = 10, int alphabet = 8)
+    public CopyingTask(int delay, int symbols = 10, int alphabet = 8, CopyingEncoding encoding = CopyingEncoding.OneHot)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(symbols, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(alphabet, 1);
-        (Delay, Symbols, Alphabet) = (delay, symbols, alphabet);
+        if (!Enum.IsDefined(encoding)) throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "unknown copying encoding");
+        (Delay, Symbols, Alphabet, Encoding) = (delay, symbols, alphabet, encoding);
     }
+
+    /// <summary>Token ids or the id as one real input.</summary>
+    public CopyingEncoding Encoding { get; }
 
     /// <summary>T, the blank delay between the symbols and the delimiter.</summary>
     public int Delay { get; }
@@ -47,10 +61,10 @@ public sealed class CopyingTask : SequenceTask
     public int Delimiter => Alphabet + 1;
 
     /// <inheritdoc/>
-    public override TaskInputKind InputKind => TaskInputKind.Tokens;
+    public override TaskInputKind InputKind => Encoding == CopyingEncoding.Scalar ? TaskInputKind.Vectors : TaskInputKind.Tokens;
 
-    /// <inheritdoc/>
-    public override int InputSize => VocabularySize;
+    /// <summary>The token count (one-hot), or 1 (scalar).</summary>
+    public override int InputSize => Encoding == CopyingEncoding.Scalar ? 1 : VocabularySize;
 
     /// <inheritdoc/>
     public override OutputKind OutputKind => OutputKind.PerStepSoftmax;
@@ -72,16 +86,23 @@ public sealed class CopyingTask : SequenceTask
     {
         for (int t = 0; t < Length; t++)
         {
-            sequence.Token(t, 0);
+            Input(sequence, t, 0);
             sequence.StepClass(t, 0);
         }
         for (int s = 0; s < Symbols; s++)
         {
             int symbol = 1 + rng.NextInt(Alphabet);
-            sequence.Token(s, symbol);
+            Input(sequence, s, symbol);
             sequence.StepClass(Delay + Symbols + s, symbol);
         }
-        sequence.Token(Symbols + Delay - 1, Delimiter);
+        Input(sequence, Symbols + Delay - 1, Delimiter);
+    }
+
+    // Token `token` at step t in the task's encoding.
+    private void Input<T>(SequenceWriter<T> sequence, int t, int token) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Encoding == CopyingEncoding.Scalar) sequence.Vector(t, 0, token);
+        else sequence.Token(t, token);
     }
 
     /// <inheritdoc/>

@@ -27,6 +27,9 @@ public sealed record TaskParameters
     /// <summary>Copying: symbols drawn from {1..alphabet} (default 8).</summary>
     public int? Alphabet { get; init; }
 
+    /// <summary>Copying: token ids (one-hot, default) or the id as one real input (the h-detach reference code).</summary>
+    public CopyingEncoding? Encoding { get; init; }
+
     /// <summary>Pixel: IDX file of images [N, rows, columns].</summary>
     public string? Images { get; init; }
 
@@ -44,7 +47,7 @@ public static class TaskCatalog
     public static IReadOnlyList<string> Names { get; } =
     [
         "reber", "longlag-2a", "longlag-2b", "longlag-2c", "two-sequence-3a", "two-sequence-3b", "two-sequence-3c",
-        "adding", "multiplication", "temporal-order-6a", "temporal-order-6b", "copying", "pixel", "cycles",
+        "adding", "multiplication", "temporal-order-6a", "temporal-order-6b", "copying", "pixel",
     ];
 
     /// <summary>The task <paramref name="name"/> with <paramref name="parameters"/>; throws <see cref="ArgumentException"/> naming a bad option.</summary>
@@ -52,6 +55,7 @@ public static class TaskCatalog
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var p = parameters;
+        if (p.Encoding is not null && name != "copying") throw new ArgumentException($"--encoding applies to the copying task, not {name}");
         try
         {
             return name switch
@@ -67,12 +71,11 @@ public static class TaskCatalog
                 "multiplication" => new MultiplicationTask(p.Length ?? 100),
                 "temporal-order-6a" => TemporalOrderTask.TwoSymbols(),
                 "temporal-order-6b" => TemporalOrderTask.ThreeSymbols(),
-                "copying" => new CopyingTask(p.Delay ?? 100, p.Symbols ?? 10, p.Alphabet ?? 8),
+                "copying" => new CopyingTask(p.Delay ?? 100, p.Symbols ?? 10, p.Alphabet ?? 8, p.Encoding ?? CopyingEncoding.OneHot),
                 "pixel" => PixelSequenceTask.Load(
                     p.Images ?? throw new ArgumentException("pixel needs --images (an IDX file of images)"),
                     p.Labels ?? throw new ArgumentException("pixel needs --labels (an IDX file of labels)"),
                     p.PermutationSeed),
-                "cycles" => new CycleWindowTask(new CycleCorpus()),
                 _ => throw new ArgumentException($"unknown task '{name}' (expected one of {string.Join(", ", Names)})"),
             };
         }

@@ -2,7 +2,9 @@
 // B parallel streams read T steps at a time with the hidden state carried across windows (reset at
 // each epoch start), validation perplexity every epoch (and optionally every N updates), the best
 // model kept as the run's model.safetensors, learning-rate schedules, early stopping, periodic
-// atomic checkpoints, and a clean stop on request. Not the command line: progress is reported to a
+// atomic checkpoints, and a clean stop on request; every validation is also handed to a callback, where
+// a recipe can measure more on the model. Evaluation reads a stream the same way: perplexity, or the mean
+// probability of chosen targets (Saphra & Lopez's P(ω)). Not the command line: progress is reported to a
 // callback and files go to the run directory.
 using LstmLens.Data;
 using LstmLens.Models;
@@ -46,6 +48,16 @@ public sealed record LanguageModelSettings
 /// <summary>Progress of a training run, for display.</summary>
 public readonly record struct TrainingProgress(int Epoch, int Epochs, int Window, int Windows, long Updates, double TrainLoss, double LearningRate);
 
+/// <summary>One validation of a run, as written to metrics.jsonl.</summary>
+/// <param name="Epoch">1-based epoch the validation falls in.</param>
+/// <param name="EndOfEpoch">True for the validation that closes the epoch.</param>
+/// <param name="Updates">Updates applied so far.</param>
+/// <param name="TrainedTokens">Training predictions made so far, over all epochs.</param>
+/// <param name="LearningRate">The learning rate of the last update.</param>
+/// <param name="TrainLoss">Mean training loss of the epoch so far.</param>
+/// <param name="ValidLoss">Mean validation loss (perplexity = e^loss).</param>
+public readonly record struct LanguageModelValidation(int Epoch, bool EndOfEpoch, long Updates, long TrainedTokens, double LearningRate, double TrainLoss, double ValidLoss);
+
 /// <summary>How a run ended.</summary>
 public enum TrainingOutcome
 {
@@ -88,6 +100,12 @@ public sealed class LanguageModelTrainer
 
     /// <summary>The training windows.</summary>
     public BpttBatches Batches { get; }
+
+    /// <summary>
+    /// Called after every validation with its record, the model holding the weights just validated (a recipe
+    /// can measure more on it here; it must leave the parameters alone).
+    /// </summary>
+    public Action<LanguageModelValidation>? Validated { get; init; }
 
     /// <summary>Path of the resumable checkpoint.</summary>
     public string CheckpointPath => Path.Combine(_directory, TrainingCheckpoint.FileName);
@@ -156,19 +174,71 @@ public sealed class LanguageModelTrainer
     /// </summary>
     public static (double Loss, long Tokens) Evaluate(SequenceModel<float> model, int[] ids, int batch, int bptt)
     {
+        var windows = new BpttBatches(ids, batch, bptt);
+        double sum = 0;
+        ReadWindows(model, windows, (_, steps, loss) => sum += steps * batch * loss);
+        return (sum / windows.TargetCount, windows.TargetCount);
+    }
+
+    /// <summary>
+    /// Mean probability the model gives the target at every position p of <paramref name="ids"/> that
+    /// <paramref name="select"/> accepts, reading ids as <see cref="Evaluate"/> does (state carried, evaluation
+    /// mode). A target with fewer than <paramref name="context"/> tokens of its own stream before it is skipped:
+    /// the start of a column cut its context. Returns the mean (NaN when no target was scored) and the count.
+    /// </summary>
+    /// <remarks>P(target) = exp(v_target − log Σ_j exp v_j) from the logits v of the target's step, in double.</remarks>
+    public static (double Mean, long Targets) MeanTargetProbability(SequenceModel<float> model, int[] ids, int batch, int bptt,
+        Func<int, bool> select, int context = 0)
+    {
+        ArgumentNullException.ThrowIfNull(select);
+        var windows = new BpttBatches(ids, batch, bptt);
+        int classes = model.Config.OutputSize;
+        double sum = 0;
+        long count = 0;
+        ReadWindows(model, windows, (k, steps, _) =>
+        {
+            var logits = model.Logits;                                 // [steps, B, V]
+            for (int t = 0; t < steps; t++)
+            {
+                if (k * bptt + t + 1 < context) continue;
+                for (int b = 0; b < batch; b++)
+                {
+                    int position = windows.TargetPosition(k, t, b);
+                    if (!select(position)) continue;
+                    var row = logits.Slice((t * batch + b) * classes, classes);
+                    double max = double.NegativeInfinity, total = 0;
+                    foreach (float v in row) max = Math.Max(max, v);
+                    foreach (float v in row) total += Math.Exp(v - max);
+                    sum += Math.Exp(row[ids[position]] - max) / total;
+                    count++;
+                }
+            }
+        });
+        return (count == 0 ? double.NaN : sum / count, count);
+    }
+
+    // Runs every window of `windows` through the model in evaluation mode with the state carried, then calls
+    // `read(window, steps, mean loss)` while the window's logits are the model's.
+    private static void ReadWindows(SequenceModel<float> model, BpttBatches windows, Action<int, int, double> read)
+    {
         bool training = model.Training;
         model.Training = false;
-        var windows = new BpttBatches(ids, batch, bptt);
-        float[] state = new float[model.StateLength(batch)];
-        int[] inputs = new int[bptt * batch], targets = new int[inputs.Length];
-        double sum = 0;
-        for (int k = 0; k < windows.Count; k++)
+        int batch = windows.Batch;
+        float[] state = new float[model.StateLength(batch)];           // [Σ S·B·H]
+        int[] inputs = new int[windows.Window * batch], targets = new int[inputs.Length]; // [T, B]
+        try
         {
-            int steps = windows.Fill(k, inputs, targets), n = steps * batch;
-            sum += n * model.Forward(new SequenceBatch<float>(steps, batch) { Tokens = inputs.AsSpan(0, n), TargetIds = targets.AsSpan(0, n) }, state, state);
+            for (int k = 0; k < windows.Count; k++)
+            {
+                int steps = windows.Fill(k, inputs, targets), n = steps * batch;
+                double loss = model.Forward(new SequenceBatch<float>(steps, batch) { Tokens = inputs.AsSpan(0, n), TargetIds = targets.AsSpan(0, n) }, state, state);
+                read(k, steps, loss);
+            }
         }
-        model.Training = training;
-        return (sum / windows.TargetCount, windows.TargetCount);
+        finally
+        {
+            model.Training = training;
+        }
     }
 
     private TrainerPosition Validate(TrainerPosition position, MetricsLog metrics, int epoch, bool endOfEpoch)
@@ -189,6 +259,8 @@ public sealed class LanguageModelTrainer
             ["valid_loss"] = loss,
             ["valid_perplexity"] = Math.Exp(loss),
         });
+        Validated?.Invoke(new LanguageModelValidation(epoch + 1, endOfEpoch, position.Updates, epoch * Batches.TargetCount + position.TrainTokens,
+            position.LearningRate, trainLoss, loss));
         return position with
         {
             BestValidLoss = Math.Min(loss, position.BestValidLoss),

@@ -19,6 +19,28 @@ public class TaskCommandTests
     }
 
     [Fact]
+    public void Scalar_copying_trains_from_the_command_line()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"lstmlens-task-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, output, error) = CliRunner.Run("task", "copying", "--encoding", "scalar", "--delay", "3", "--symbols", "2", "--alphabet", "2",
+                "--hidden", "8", "--batch", "4", "--max-sequences", "64", "--eval-every", "32", "--eval-sequences", "16", "--no-stop", "--json",
+                "--out", directory, "--threads", "1");
+            Assert.Equal(0, exit);
+            Assert.Equal("", error);
+            using var result = JsonDocument.Parse(output);
+            Assert.Equal(64, result.RootElement.GetProperty("sequences").GetInt64());
+            using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "config.json")));
+            Assert.Equal("Scalar", config.RootElement.GetProperty("parameters").GetProperty("Encoding").GetString());
+        }
+        finally
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Json_result_and_run_directory()
     {
         string directory = Path.Combine(Path.GetTempPath(), $"lstmlens-task-{Guid.NewGuid():N}");
@@ -55,6 +77,8 @@ public class TaskCommandTests
     [InlineData(new[] { "task", "reber", "--transfer", "50" }, "reber", 1)]
     [InlineData(new[] { "task", "copying", "--block-size", "2" }, "--block-size", 1)]
     [InlineData(new[] { "task", "copying", "--lr", "-1" }, "--lr", 1)]
+    [InlineData(new[] { "task", "copying", "--encoding", "binary" }, "binary", 2)]
+    [InlineData(new[] { "task", "adding", "--encoding", "scalar" }, "--encoding", 1)]
     public void Bad_options_give_one_line_naming_the_option(string[] args, string named, int expectedExit)
     {
         var (exit, output, error) = CliRunner.Run(args);

@@ -62,6 +62,60 @@ public class ReproductionTests
     }
 
     [Fact]
+    public void Saphra_rules_recipe_measures_omega_after_every_epoch_in_both_settings_and_domains()
+    {
+        using var directory = new TempDirectory();
+        var setup = new SaphraRulesSetup(
+            new ConduitRuleOptions(ConduitLength: 3, FamiliarConduits: false, AlphabetSize: 10, Length: 3_000, Rules: 60, Phrases: 6, OutsideOccurrences: 20, LineLength: 40),
+            TestLength: 600, TestRules: 30, ValidLength: 300,
+            new ModelConfig { InputSize = 1, EmbeddingSize = 8, HiddenSize = 8, OutputSize = 1 },
+            new TrainingOptions { LearningRate = 1, ClipNorm = 0.25, Epochs = 2 },
+            new LanguageModelSettings { Batch = 4, Bptt = 10, EvalBatch = 2 });
+        var context = new ReproductionContext(ReproductionScale.Quick, 2, Path.Combine(directory.Path, "out"), _ => { });
+
+        string markdown = SaphraRulesRecipe.Run(context, setup);
+
+        string[] rows = File.ReadAllLines(Path.Combine(context.Directory, "results.csv"));
+        Assert.Equal("setting,seed,epoch,domain,mean_probability,rules", rows[0]);
+        var fields = rows[1..].Select(r => r.Split(',')).ToArray();
+        Assert.Equal(2 * 2 * 3 * 2, fields.Length);                    // settings × seeds × epochs 0–2 × domains
+        Assert.Equal(["familiar", "unfamiliar"], fields.Select(f => f[0]).Distinct().Order());
+        Assert.Equal(["in-domain", "out-domain"], fields.Select(f => f[3]).Distinct().Order());
+        Assert.All(fields, f => Assert.InRange(double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture), 1e-6, 1));
+        Assert.All(fields, f => Assert.InRange(int.Parse(f[5], System.Globalization.CultureInfo.InvariantCulture), 20, 30)); // ω cut from its α by a column start is left out
+        foreach (string row in new[] { "| unfamiliar | in-domain |", "| familiar | out-domain |", "| in-domain, familiar conduits learn when to predict ω faster |" })
+            Assert.Contains(row, markdown);
+        Assert.True(File.Exists(Path.Combine(context.Directory, "omega-probability.svg")));
+        var (model, vocabulary, _) = Models.ModelFiles.Load<float>(Path.Combine(context.Directory, "runs", "familiar-seed2"));
+        Assert.Equal(14, model.Config.OutputSize);                     // <unk>, <eos>, α, ω and |Σ| = 10
+        Assert.Equal(LstmLens.Tasks.ConduitRuleCorpus.Close, vocabulary!.Tokens[3]);
+    }
+
+    [Fact]
+    public void Verwimp_recipe_trains_on_a_carried_stream_and_reports_perplexities()
+    {
+        using var directory = new TempDirectory();
+        var setup = new VerwimpCyclesSetup(TrainTokens: 4_000, ValidTokens: 600, TestTokens: 600,
+            new ModelConfig { Input = InputKind.OneHot, InputSize = 1, HiddenSize = 8, OutputSize = 1, InitRange = 0.05 },
+            new TrainingOptions { Optimizer = "adagrad", LearningRate = 0.05, ClipNorm = 5, Epochs = 2 },
+            new LanguageModelSettings { Batch = 4, Bptt = 10, EvalEvery = 40 });
+        var context = new ReproductionContext(ReproductionScale.Quick, 2, Path.Combine(directory.Path, "out"), _ => { });
+
+        string markdown = VerwimpRecipe.Run(context, setup);
+
+        string[] rows = File.ReadAllLines(Path.Combine(context.Directory, "results.csv"));
+        Assert.Equal("seed,epoch,updates,training_tokens,train_perplexity,valid_perplexity", rows[0]);
+        Assert.Equal(2 * 6, rows.Length - 1);                           // 100 windows per epoch: after 40, 80 and at 100, twice; per seed
+        Assert.Contains("| paper | 1.2906 | 1.1932 |", markdown);
+        Assert.Contains("| paper's minimum (line ends left out) | 1.1375 | 1.1375 |", markdown);
+        var ours = markdown.Split('\n').Single(l => l.StartsWith("| ours", StringComparison.Ordinal)).Split('|');
+        double test = double.Parse(ours[3].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(test, 1.1545, 12);                               // above a stream's minimum, below uniform over the 12 ids
+        Assert.True(File.Exists(Path.Combine(context.Directory, "perplexity.svg")));
+        Assert.True(File.Exists(Path.Combine(context.Directory, "runs", "lstm50-seed1", "model.safetensors")));
+    }
+
+    [Fact]
     public void Tables_and_csv_are_well_formed()
     {
         string table = Reproduction.MarkdownTable(["a", "b"], [["1", "2"], ["3", "4"]]);

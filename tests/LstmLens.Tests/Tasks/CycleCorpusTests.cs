@@ -49,6 +49,20 @@ public class CycleCorpusTests
     }
 
     [Fact]
+    public void Stream_ids_put_eos_after_each_line_and_stop_at_the_limit()
+    {
+        var corpus = new CycleCorpus();
+        var lines = corpus.Lines(new Rng(2)).Take(3).ToList();
+        int[] expected = [.. lines.SelectMany(l => l.Words.Select(w => corpus.Vocabulary[w]).Append(corpus.Vocabulary.EndOfSentence))];
+
+        Assert.Equal(expected, SyntheticCorpus.Ids(lines, corpus.Vocabulary));
+        Assert.Equal(expected[..100], SyntheticCorpus.Ids(corpus.Lines(new Rng(2)), corpus.Vocabulary, 100)); // an endless stream, cut
+        int firstEnd = lines[0].Words.Length + 1;
+        Assert.Equal(expected[..firstEnd], SyntheticCorpus.Ids(corpus.Lines(new Rng(2)), corpus.Vocabulary, firstEnd));
+        Assert.Equal([corpus.Vocabulary.Unknown, corpus.Vocabulary.EndOfSentence], SyntheticCorpus.Ids([new Sentence(["nowhere"])], corpus.Vocabulary));
+    }
+
+    [Fact]
     public void Analytic_minimal_perplexities()
     {
         var corpus = new CycleCorpus();

@@ -1,6 +1,8 @@
 // `lstmlens train`: trains a language model on a corpus and writes a run directory (config.json,
 // vocab.txt, model.safetensors with the best validation weights, metrics.jsonl, checkpoint.safetensors).
 // --resume continues a run from its checkpoint exactly; Ctrl+C saves a checkpoint and exits cleanly.
+// --init-from starts from the parameters of a model directory (e.g. PyTorch's initial draw, written by
+// tools/torch_train_lm.py --save-init) instead of drawing them.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -17,7 +19,7 @@ namespace LstmLens.Cli.Commands;
 /// <summary>The train verb.</summary>
 public static class TrainCommand
 {
-    private const string TrainingSection = "training", DataSection = "data", BatchingSection = "batching";
+    private const string TrainingSection = "training", DataSection = "data", BatchingSection = "batching", InitFromSection = "init_from";
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -66,6 +68,7 @@ public static class TrainCommand
         public readonly Option<int> CheckpointEvery = Positive("--checkpoint-every", "Updates between checkpoints", 200);
         public readonly Option<string> Out = new("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/lm" };
         public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --out from its checkpoint" };
+        public readonly Option<string?> InitFrom = new("--init-from") { Description = "Start from the parameters of this model directory (same vocabulary and architecture)" };
         public readonly Option<bool> Json = CommonOptions.Json();
 
         public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
@@ -88,6 +91,7 @@ public static class TrainCommand
         Console.WriteLine(CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!));
         string directory = r.GetValue(o.Out)!;
         bool resume = r.GetValue(o.Resume);
+        string? initFrom = r.GetValue(o.InitFrom);
         ModelConfig? model = null;
         TrainingOptions training;
         LanguageModelSettings batching;
@@ -95,6 +99,7 @@ public static class TrainCommand
         Vocabulary? vocabulary = null;
         if (resume)
         {
+            if (initFrom is not null) throw new ArgumentException("--init-from cannot be used with --resume (the checkpoint holds the parameters)");
             var given = o.RunDefining.FirstOrDefault(option => r.GetResult(option) is { Implicit: false });
             if (given is not null) throw new ArgumentException($"{given.Name} cannot be changed with --resume (the run's config.json fixes it)");
             (model, var root) = ModelFiles.ReadConfig(directory);
@@ -141,20 +146,27 @@ public static class TrainCommand
             {
                 throw new ArgumentException($"invalid model option: {e.Message}", e);
             }
-            Directory.CreateDirectory(directory);
-            ModelFiles.WriteConfig(directory, model, new Dictionary<string, object>
-            {
-                [TrainingSection] = training, [BatchingSection] = batching, [DataSection] = source,
-            });
-            corpus.Vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
         }
 
         var rng = new Rng(training.Seed);
         var network = new SequenceModel<float>(model, rng.Split());
-        network.Initialize(rng.Split());
+        network.Initialize(rng.Split()); // drawn even with --init-from, so that the later generators (dropout, detaching) are the same
+        if (initFrom is not null)
+        {
+            CheckInitFrom(initFrom, model, corpus.Vocabulary, o);
+            ModelFiles.LoadWeights(initFrom, network.Store);
+        }
+        if (!resume) // written only now, so that bad input leaves an existing run directory alone
+        {
+            var sections = new Dictionary<string, object> { [TrainingSection] = training, [BatchingSection] = batching, [DataSection] = source };
+            if (initFrom is not null) sections[InitFromSection] = Path.GetFullPath(initFrom);
+            Directory.CreateDirectory(directory);
+            ModelFiles.WriteConfig(directory, model, sections);
+            corpus.Vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
+        }
         var trainer = new LanguageModelTrainer(network, training, batching, corpus.Train.Ids, corpus.Valid.Ids, directory, rng.Split());
         Console.WriteLine($"model: {model.Cell.ToString().ToLowerInvariant()} {model.NumLayers}×{model.HiddenSize}, embedding {model.EmbeddingSize}, " +
-            $"{network.Store.Length:N0} parameters; {trainer.Batches.Count:N0} windows of {batching.Bptt}×{batching.Batch} per epoch; run directory {directory}");
+            $"{network.Store.Length:N0} parameters{(initFrom is null ? "" : $" from {initFrom}")}; {trainer.Batches.Count:N0} windows of {batching.Bptt}×{batching.Batch} per epoch; run directory {directory}");
 
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -177,6 +189,32 @@ public static class TrainCommand
             Console.CancelKeyPress -= onCancel;
         }
         return Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
+    }
+
+    /// <summary>Throws unless the model directory of --init-from has this run's vocabulary and architecture options.</summary>
+    private static void CheckInitFrom(string directory, ModelConfig model, Vocabulary vocabulary, Options o)
+    {
+        var (saved, _) = ModelFiles.ReadConfig(directory);
+        string config = Path.Combine(directory, ModelFiles.ConfigFile);
+        (Option Option, object InFile, object InRun)[] architecture =
+        [
+            (o.Cell, saved.Cell.ToString().ToLowerInvariant(), model.Cell.ToString().ToLowerInvariant()),
+            (o.Layers, saved.NumLayers, model.NumLayers), (o.Embed, saved.EmbeddingSize, model.EmbeddingSize), (o.Hidden, saved.HiddenSize, model.HiddenSize),
+        ];
+        foreach (var (option, inFile, inRun) in architecture)
+        {
+            if (!inFile.Equals(inRun)) throw new ArgumentException($"--init-from: {config} has {option.Name} {inFile}, but this run has {option.Name} {inRun}");
+        }
+        string path = Path.Combine(directory, ModelFiles.VocabularyFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"--init-from: {path}: no such file", path);
+        var tokens = Vocabulary.Load(path).Tokens;
+        if (!tokens.SequenceEqual(vocabulary.Tokens))
+        {
+            int line = tokens.Zip(vocabulary.Tokens).TakeWhile(pair => pair.First == pair.Second).Count();
+            string Token(IReadOnlyList<string> list) => line < list.Count ? $"'{list[line]}'" : "the end";
+            throw new InvalidDataException($"--init-from: {path} is not this run's vocabulary ({tokens.Count:N0} tokens, this run {vocabulary.Count:N0}; " +
+                $"line {line + 1} has {Token(tokens)}, this run {Token(vocabulary.Tokens)})");
+        }
     }
 
     private static TrainingOutcome RunWithProgress(LanguageModelTrainer trainer, bool resume, LanguageModelSettings batching, CancellationToken stop)

@@ -63,15 +63,21 @@ public static class ModelFiles
     public static void WriteWeights<T>(string directory, ParameterStoreView<T> parameters) where T : unmanaged, IFloatingPointIeee754<T> =>
         SafeTensors.Write(Path.Combine(directory, WeightsFile), parameters.Tensors());
 
+    /// <summary>Copies the directory's model.safetensors into <paramref name="store"/>: every parameter present with the right shape, no extras.</summary>
+    public static void LoadWeights<T>(string directory, Layers.ParameterStore<T> store) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string weights = Path.Combine(directory, WeightsFile);
+        if (!File.Exists(weights)) throw new FileNotFoundException($"{weights}: no such file", weights);
+        new ParameterStoreView<T>(store).Load(SafeTensors.Read(weights), weights);
+    }
+
     /// <summary>Loads a model directory: config, weights (every tensor present with the right shape, no extras) and vocabulary if present.</summary>
     public static (SequenceModel<T> Model, Vocabulary? Vocabulary, JsonNode Config) Load<T>(string directory, Kernels<T>? kernels = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (config, root) = ReadConfig(directory);
         var model = new SequenceModel<T>(config, new Rng(0), kernels);
-        string weights = Path.Combine(directory, WeightsFile);
-        if (!File.Exists(weights)) throw new FileNotFoundException($"{weights}: no such file", weights);
-        new ParameterStoreView<T>(model.Store).Load(SafeTensors.Read(weights), weights);
+        LoadWeights(directory, model.Store);
         string vocabularyPath = Path.Combine(directory, VocabularyFile);
         var vocabulary = File.Exists(vocabularyPath) ? Vocabulary.Load(vocabularyPath) : null;
         if (vocabulary is not null && config.Input != InputKind.Vectors && vocabulary.Count != config.InputSize)

@@ -146,6 +146,69 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(model, File.ReadAllBytes(Path.Combine(Out("keep"), "model.safetensors")));
     }
 
+    /// <summary>Runs a training that must succeed (dropout and h-detach off: the seed then only draws the initial parameters) and returns its metrics.jsonl.</summary>
+    private string Metrics(string run, params string[] overrides)
+    {
+        var (exit, _, error) = CliRunner.Run(Train(run, ["--dropout", "0", "--h-detach", "0", .. overrides]));
+        Assert.True(exit == 0, error);
+        return File.ReadAllText(Path.Combine(Out(run), "metrics.jsonl"));
+    }
+
+    [Fact]
+    public void Init_from_starts_from_the_directory_s_parameters_whatever_the_seed()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("source", "--epochs", "1")).Exit);
+        string source = Out("source");
+
+        Assert.Equal(Metrics("init-2", "--seed", "2", "--init-from", source), Metrics("init-3", "--seed", "3", "--init-from", source));
+        Assert.NotEqual(Metrics("drawn-2", "--seed", "2"), Metrics("drawn-3", "--seed", "3"));
+
+        // Steps of at most 1e-30 × 5 (the clip) move no weight, so the best model, written at the first validation, is the loaded one.
+        Metrics("unmoved", "--init-from", source, "--lr", "1e-30", "--epochs", "1");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(source, "model.safetensors")), File.ReadAllBytes(Path.Combine(Out("unmoved"), "model.safetensors")));
+        Assert.Contains($"\"init_from\": \"{source.Replace("\\", "\\\\")}\"", File.ReadAllText(Path.Combine(Out("unmoved"), "config.json")));
+    }
+
+    [Theory]
+    [InlineData("--hidden", "10", "config.json has --hidden 12, but this run has --hidden 10")]
+    [InlineData("--layers", "2", "config.json has --layers 1, but this run has --layers 2")]
+    [InlineData("--embed", "6", "config.json has --embed 8, but this run has --embed 6")]
+    [InlineData("--cell", "gru", "config.json has --cell lstm, but this run has --cell gru")]
+    [InlineData("--max-vocab", "8", "vocab.txt is not this run's vocabulary (14 tokens, this run 8; line 9 has")]
+    public void Init_from_a_directory_of_another_architecture_or_vocabulary_gives_one_line(string option, string value, string message)
+    {
+        Assert.Equal(0, CliRunner.Run(Train("source", "--epochs", "1")).Exit);
+        var (exit, _, error) = CliRunner.Run(Train("target", "--init-from", Out("source"), option, value));
+        Assert.True(exit == 1, $"exit {exit}: {error}");
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains(message, error);
+        Assert.False(Directory.Exists(Out("target")), "a refused run must not create its directory");
+    }
+
+    [Fact]
+    public void Init_from_a_reordered_vocabulary_names_the_first_differing_line()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("source", "--epochs", "1")).Exit);
+        string vocabulary = Path.Combine(Out("source"), "vocab.txt");
+        var tokens = File.ReadAllLines(vocabulary);
+        (tokens[4], tokens[5]) = (tokens[5], tokens[4]); // same size, so the weights alone would load
+        File.WriteAllLines(vocabulary, tokens);
+        var (exit, _, error) = CliRunner.Run(Train("target", "--init-from", Out("source")));
+        Assert.Equal(1, exit);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains($"vocab.txt is not this run's vocabulary (14 tokens, this run 14; line 5 has '{tokens[4]}', this run '{tokens[5]}')", error);
+    }
+
+    [Fact]
+    public void Init_from_is_refused_with_resume()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("run"), "--init-from", Out("run"));
+        Assert.Equal(1, exit);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("--init-from cannot be used with --resume", error);
+    }
+
     [Fact]
     public void Damaged_weights_are_reported_by_file_and_problem()
     {

@@ -277,7 +277,6 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private protected abstract void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,
         ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents);
 
-    /// <summary>True when the gradient through h(t-1) into step t is blocked in the last forward pass.</summary>
     /// <summary>
     /// The recurrent product of one step over <paramref name="rows"/> rows: <c>c = a W_hhᵀ + beta c</c>
     /// ([rows, H] → [rows, G]) inside ForwardSteps, <c>c = a W_hh + beta c</c> ([rows, G] → [rows, H])
@@ -286,6 +285,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private protected void RecurrentProduct(ReadOnlySpan<T> a, int rows, T beta, Span<T> c) =>
         K.Gemm(false, a, _recurrentWeights.K, _recurrentWeights, rows, T.One, beta, c, _recurrentWeights.N);
 
+    /// <summary>True when the gradient through h(t-1) into step t is blocked in the last forward pass.</summary>
     private protected bool IsHDetached(int t) => _hDetached[t];
 
     /// <summary>True when the gradient through c(t-1) into step t is blocked in the last forward pass.</summary>

@@ -34,7 +34,8 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>
     /// Deepest k block: a [KcMax, Nr] micro-panel of B (64 bytes per p at 256 bits) is 24 KiB and stays in
-    /// a 32 KiB L1; 384 rather than 256 keeps k = 264 in one block (measured 10-15% faster there).
+    /// a 32 KiB L1 (at 512 bits 48 KiB, the size of a Zen 5 L1); 384 rather than 256 keeps
+    /// k = 264 in one block (measured 10-15% faster there).
     /// </summary>
     private const int KcMax = 384;
 
@@ -158,6 +159,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                 {
                     int te = Math.Min(t1, tb + tilesPerBlock);
                     if (problem.TransA) PackTransposedA(problem, p0, kc, tb, te, packedA);
+                    int firstRow = problem.TileRow(tb);
                     for (int q = qb; q < qe; q++)
                     {
                         int col = q * nr;
@@ -168,7 +170,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                             int row = problem.TileRow(t);
                             int rows = problem.TileRow(t + 1) - row;
                             // op(A)[row + r, p0 + p] sits at pa[r · rs + p · cs]: packed [kc][rows], or A's own rows.
-                            T* pa = problem.TransA ? packedA + (nint)(row - problem.TileRow(tb)) * kc : problem.A + row * problem.Lda + p0;
+                            T* pa = problem.TransA ? packedA + (nint)(row - firstRow) * kc : problem.A + row * problem.Lda + p0;
                             nint rs = problem.TransA ? 1 : problem.Lda, cs = problem.TransA ? rows : 1;
                             T* cTile = problem.C + row * problem.Ldc + col;
                             var tile = new TileOutput(cTile, problem.Ldc, cols, problem.Alpha, beta, overwrite, scratch);

@@ -17,6 +17,7 @@ namespace LstmLens.Layers;
 /// </remarks>
 public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private T[] _scales = []; // Linearize: 1 - h_t² [H]
 
     /// <summary>Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
     public ElmanRnn(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize, Kernels<T>? kernels = null)
@@ -63,6 +64,25 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
             else RecurrentProduct(dz, batch, T.Zero, dh);
         }
     }
+
+    /// <inheritdoc/>
+    public override int LinearizedWidth => HiddenSize;
+
+    // dh_t = (1 - h_t²) ⊙ (W_hh dh_{t-1} + W_ih dx_t): both factors are the weights with rows scaled by 1 - h_t²; no carry.
+    private protected override void LinearizeStep(int t, int b, Span<T> recurrent, Span<T> input, Span<T> carry)
+    {
+        int h = HiddenSize;
+        ReadOnlySpan<T> hOut = HiddenCache.AsSpan((t * Batch + b) * h, h);
+        Ensure(ref _scales, h);
+        var scales = _scales.AsSpan(0, h);
+        scales.Fill(T.One);
+        K.TanhBackward(hOut, scales, scales);
+        AddScaledWeightRows(0, scales, 0, recurrent, input);
+    }
+
+    /// <inheritdoc/>
+    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc) =>
+        p[..(rows * HiddenSize)].CopyTo(dh);
 
     private protected override void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,
         ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents)

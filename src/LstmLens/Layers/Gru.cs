@@ -24,6 +24,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
 {
     private static readonly string[] Names = ["r", "z", "n", "hn"];
     private T[] _inputProjection = []; // [T, B, 3H] W_ih x_t + b_ih
+    private T[] _scales = [];          // Linearize: the row scales of the r, z and n blocks [3, H]
     private T[] _scratch = [];         // forward: W_hh h_{t-1} + b_hh [B, 3H]; backward: 1 - z [H], h_{t-1} - n [H];
                                        // tangents: W_ih dx_t [L·K, 3H], W_hh dh_{t-1} [L·K, 3H], 1 - z [H], h_{t-1} - n [H]
 
@@ -134,6 +135,60 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
             // dh_{t-1} = z ⊙ dh_t + dZh W_hh; stop-gradient at an h-detached step blocks both terms.
             if (IsHDetached(t)) dh.Clear();
             else RecurrentProduct(dZh, batch, T.One, dh);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override int LinearizedWidth => HiddenSize;
+
+    /// <inheritdoc/>
+    public override int LinearizedCarryWidth => HiddenSize;
+
+    // dh_t = z ⊙ dh_{t-1} + (1 - z) ⊙ dn + (h_{t-1} - n) ⊙ dz with dn = (1 - n²) ⊙ (W_in dx + hn ⊙ dr + r ⊙ W_hn dh_{t-1})
+    // and dr, dz = σ' ⊙ (W_i· dx + W_h· dh_{t-1}): with γ = (1 - z)(1 - n²) the factors are
+    // diag(γ ⊙ hn ⊙ r(1 - r)) W_r + diag((h_{t-1} - n) ⊙ z(1 - z)) W_z + diag(γ) W_in (input) or diag(γ ⊙ r) W_hn (recurrent);
+    // the carry is z.
+    private protected override void LinearizeStep(int t, int b, Span<T> recurrent, Span<T> input, Span<T> carry)
+    {
+        int h = HiddenSize, w = GateCacheWidth;
+        Ensure(ref _scales, 4 * h);
+        ReadOnlySpan<T> gates = GateCache.AsSpan((t * Batch + b) * w, w), hPrev = PreviousHidden(t).Slice(b * h, h);
+        ReadOnlySpan<T> r = gates[..h], z = gates.Slice(h, h), n = gates.Slice(2 * h, h), hn = gates.Slice(3 * h, h);
+        Span<T> scaleR = _scales.AsSpan(0, h), scaleZ = _scales.AsSpan(h, h), gamma = _scales.AsSpan(2 * h, h), gammaR = _scales.AsSpan(3 * h, h);
+        gamma.Fill(T.One);                               // γ = (1 - z)(1 - n²)
+        K.Axpy(-T.One, z, gamma);
+        K.TanhBackward(n, gamma, gamma);
+        K.Multiply(gamma, hn, scaleR);
+        K.SigmoidBackward(r, scaleR, scaleR);
+        hPrev.CopyTo(scaleZ);
+        K.Axpy(-T.One, n, scaleZ);
+        K.SigmoidBackward(z, scaleZ, scaleZ);
+        K.Multiply(gamma, r, gammaR);
+        ReadOnlySpan<T> whh = WeightHH.Value, wih = WeightIH.Value;
+        int inputs = InputSize;
+        for (int j = 0; j < h; j++)
+        {
+            var rowR = recurrent.Slice(j * h, h);
+            var rowX = input.Slice(j * inputs, inputs);
+            K.Axpy(scaleR[j], whh.Slice(j * h, h), rowR);
+            K.Axpy(scaleZ[j], whh.Slice((h + j) * h, h), rowR);
+            K.Axpy(gammaR[j], whh.Slice((2 * h + j) * h, h), rowR);
+            K.Axpy(scaleR[j], wih.Slice(j * inputs, inputs), rowX);
+            K.Axpy(scaleZ[j], wih.Slice((h + j) * inputs, inputs), rowX);
+            K.Axpy(gamma[j], wih.Slice((2 * h + j) * inputs, inputs), rowX);
+        }
+        z.CopyTo(carry);
+    }
+
+    /// <inheritdoc/>
+    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc)
+    {
+        int h = HiddenSize;
+        for (int row = 0; row < rows; row++)
+        {
+            var dhr = dh.Slice(row * h, h);
+            K.Multiply(carry, dhr, dhr);      // dh_t = z ⊙ dh_{t-1} + P
+            K.Add(dhr, p.Slice(row * h, h), dhr);
         }
     }
 

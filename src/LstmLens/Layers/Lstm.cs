@@ -21,6 +21,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
     private static readonly string[] Names = ["i", "f", "g", "o"];
     private T[] _tanhCells = []; // [T, B, H] tanh(c_t)
     private T[] _scratch = [];   // backward: dh, dc, dcPrev [B, H] each; tangents: dz [L·K, 4H]
+    private T[] _scales = [];    // Linearize: the row scales of the i, f, g and o blocks [4, H]
 
     /// <summary>Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
     public Lstm(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize, Kernels<T>? kernels = null)
@@ -89,6 +90,53 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
             // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
             if (IsHDetached(t)) dh.Clear();
             else RecurrentProduct(dz, batch, T.Zero, dh);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override int LinearizedWidth => 2 * HiddenSize;
+
+    /// <inheritdoc/>
+    public override int LinearizedCarryWidth => 2 * HiddenSize;
+
+    // dc_t = f ⊙ dc_{t-1} + c_{t-1} ⊙ df + g ⊙ di + i ⊙ dg and dh_t = tanh(c_t) ⊙ do + o ⊙ (1 - tanh²c_t) ⊙ dc_t, with
+    // dz_k = σ'/tanh' ⊙ (W_hk dh_{t-1} + W_ik dx_t): the c part of the factors is Σ_k diag(α_k) W_k over i, f, g
+    // (α_i = g ⊙ i(1 - i), α_f = c_{t-1} ⊙ f(1 - f), α_g = i ⊙ (1 - g²)), the h part diag(tanh c ⊙ o(1 - o)) W_o;
+    // the carry is f and a = o ⊙ (1 - tanh²c).
+    private protected override void LinearizeStep(int t, int b, Span<T> recurrent, Span<T> input, Span<T> carry)
+    {
+        int h = HiddenSize, g = GateWidth;
+        Ensure(ref _scales, 4 * h);
+        ReadOnlySpan<T> gates = GateCache.AsSpan((t * Batch + b) * g, g), cPrev = PreviousCell(t).Slice(b * h, h),
+            tanhC = _tanhCells.AsSpan((t * Batch + b) * h, h);
+        ReadOnlySpan<T> i = gates[..h], f = gates.Slice(h, h), gg = gates.Slice(2 * h, h), o = gates.Slice(3 * h, h);
+        Span<T> alphaI = _scales.AsSpan(0, h), alphaF = _scales.AsSpan(h, h), alphaG = _scales.AsSpan(2 * h, h), beta = _scales.AsSpan(3 * h, h);
+        K.SigmoidBackward(i, gg, alphaI);
+        K.SigmoidBackward(f, cPrev, alphaF);
+        K.TanhBackward(gg, i, alphaG);
+        K.SigmoidBackward(o, tanhC, beta);
+        AddScaledWeightRows(0, alphaI, 0, recurrent, input);
+        AddScaledWeightRows(h, alphaF, 0, recurrent, input);
+        AddScaledWeightRows(2 * h, alphaG, 0, recurrent, input);
+        AddScaledWeightRows(3 * h, beta, h, recurrent, input);
+        f.CopyTo(carry[..h]);
+        K.TanhBackward(tanhC, o, carry[h..]);
+    }
+
+    /// <inheritdoc/>
+    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc)
+    {
+        int h = HiddenSize;
+        ReadOnlySpan<T> f = carry[..h], a = carry[h..];
+        for (int r = 0; r < rows; r++)
+        {
+            var dcr = dc.Slice(r * h, h);
+            var dhr = dh.Slice(r * h, h);
+            var pr = p.Slice(r * 2 * h, 2 * h);
+            K.Multiply(f, dcr, dcr);          // dc_t = f ⊙ dc_{t-1} + P_c
+            K.Add(dcr, pr[..h], dcr);
+            K.Multiply(a, dcr, dhr);          // dh_t = P_h + a ⊙ dc_t
+            K.Add(dhr, pr[h..], dhr);
         }
     }
 

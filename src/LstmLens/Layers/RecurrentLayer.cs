@@ -250,6 +250,71 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         PropagateTangentSteps(lanes, directions, steps, inputTangents, inputSteps, hiddenTangents, cellTangents);
     }
 
+    /// <summary>
+    /// Rows W of the factors <see cref="Linearize"/> writes: 2H for LSTM (the c part, then the h part), H for GRU
+    /// and RNN; 0 for cells without a factored step (LSTM-1997), whose tangents come from
+    /// <see cref="PropagateTangents"/> alone.
+    /// </summary>
+    public virtual int LinearizedWidth => 0;
+
+    /// <summary>Length of the diagonal terms <see cref="Linearize"/> writes: 2H for LSTM (f, then o ⊙ (1 - tanh²c)), H for GRU (z), 0 for RNN.</summary>
+    public virtual int LinearizedCarryWidth => 0;
+
+    /// <summary>
+    /// The Jacobian of step <paramref name="t"/> (batch element <paramref name="b"/>) of the last forward pass in
+    /// factored form, shared by every tangent that passes through that step: for tangent rows dh_{t-1} [n, H],
+    /// dc_{t-1} [n, H] (LSTM) and dx_t [n, in], the product <c>P = dh_{t-1} · recurrentᵀ + dx_t · inputᵀ</c> [n, W]
+    /// followed by <see cref="CompleteLinearizedStep"/> gives dh_t and dc_t. The state's own diagonal paths
+    /// (f ⊙ dc_{t-1} in LSTM, z ⊙ dh_{t-1} in GRU) stay out of the dense factors, so one step costs W·H
+    /// multiply-adds per tangent column rather than the G·H of <c>W_hh dh_{t-1}</c> (LSTM: 2H·H against 4H·H).
+    /// </summary>
+    /// <param name="t">Step of the last forward pass.</param>
+    /// <param name="b">Batch element.</param>
+    /// <param name="recurrent">Output [W, H], W = <see cref="LinearizedWidth"/>.</param>
+    /// <param name="input">Output [W, in].</param>
+    /// <param name="carry">Output [<see cref="LinearizedCarryWidth"/>].</param>
+    public void Linearize(int t, int b, Span<T> recurrent, Span<T> input, Span<T> carry)
+    {
+        int w = LinearizedWidth;
+        if (w == 0) throw new NotSupportedException($"{Cell} layers have no factored step Jacobian; use PropagateTangents");
+        if ((uint)t >= (uint)Steps || (uint)b >= (uint)Batch)
+            throw new ArgumentOutOfRangeException(nameof(t), $"step {t}, element {b} is outside the last forward pass ({Steps} steps × {Batch})");
+        CheckLength(recurrent, w * HiddenSize, nameof(recurrent));
+        CheckLength(input, w * InputSize, nameof(input));
+        CheckLength(carry, LinearizedCarryWidth, nameof(carry));
+        recurrent.Clear();
+        input.Clear();
+        LinearizeStep(t, b, recurrent, input, carry);
+    }
+
+    /// <summary>
+    /// Finishes a linearised step for <paramref name="rows"/> tangent rows: <paramref name="p"/> [rows, W] holds
+    /// the products of <see cref="Linearize"/>'s factors; <paramref name="dh"/> [rows, H] holds dh_{t-1} on entry
+    /// and dh_t on return, <paramref name="dc"/> [rows, H] likewise for c (LSTM; empty otherwise).
+    /// </summary>
+    public virtual void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc) =>
+        throw new NotSupportedException($"{Cell} layers have no factored step Jacobian; use PropagateTangents");
+
+    /// <summary>Writes the factors of step t (buffers validated and zeroed by <see cref="Linearize"/>).</summary>
+    private protected virtual void LinearizeStep(int t, int b, Span<T> recurrent, Span<T> input, Span<T> carry) =>
+        throw new NotSupportedException($"{Cell} layers have no factored step Jacobian");
+
+    /// <summary>
+    /// Adds the row-scaled block of both weight matrices to the factors: row j of <paramref name="recurrent"/> gets
+    /// <c>scales[j] · W_hh[firstRow + j]</c> and row j of <paramref name="input"/> gets <c>scales[j] · W_ih[firstRow + j]</c>,
+    /// for j below scales.Length; the factors' rows start at <paramref name="outputRow"/>.
+    /// </summary>
+    private protected void AddScaledWeightRows(int firstRow, ReadOnlySpan<T> scales, int outputRow, Span<T> recurrent, Span<T> input)
+    {
+        int h = HiddenSize, n = InputSize;
+        ReadOnlySpan<T> whh = WeightHH.Value, wih = WeightIH.Value;
+        for (int j = 0; j < scales.Length; j++)
+        {
+            K.Axpy(scales[j], whh.Slice((firstRow + j) * h, h), recurrent.Slice((outputRow + j) * h, h));
+            K.Axpy(scales[j], wih.Slice((firstRow + j) * n, n), input.Slice((outputRow + j) * n, n));
+        }
+    }
+
     /// <summary>True when the input and recurrent projections have the same gradient (all cells but GRU).</summary>
     private protected virtual bool SharesProjectionGradient => true;
 

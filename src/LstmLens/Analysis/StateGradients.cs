@@ -237,7 +237,7 @@ public static class StateGradients
     /// The batched fast path. Live start positions form a queue of lanes (oldest first, at most D + 1), each lane E
     /// tangent rows per layer; at every position each layer's step Jacobian is factored once and applied to all lanes
     /// in blocks of about <see cref="BlockRows"/> rows (the products, the diagonal terms and the accumulation of a
-    /// block stay in cache), the blocks split over threads. Lanes at one position have distinct delays, so threads
+    /// block stay in cache), whole blocks split over threads. Lanes at one position have distinct delays, so threads
     /// never add into the same sum, and every sum receives its terms in position order: bit-identical for any thread
     /// count.
     /// </summary>
@@ -254,6 +254,7 @@ public static class StateGradients
         private readonly int[] _laneStart;               // per slot: its start position u
         private readonly double[][] _widened;            // per cell [E·H] scratch for the float64 sums
         private readonly Action<int> _cellBody;
+        private readonly List<(int Slot, int Lanes, bool Newest)> _blocks = []; // this position's blocks of lanes, queue order
         private int _head, _count, _cells, _position;
         private bool _newLane;
 
@@ -312,7 +313,7 @@ public static class StateGradients
                 for (int chunk = start; chunk < end; chunk += ChunkSteps)
                 {
                     int steps = Math.Min(ChunkSteps, end - chunk);
-                    _plan.Encode(chunk, steps, x);
+                    _plan.Encode(chunk, steps, x.AsSpan(0, steps * e));
                     stack.Forward(x.AsSpan(0, steps * e), steps, 1, state, output.AsSpan(0, steps * stack.OutputSize), next);
                     (state, next) = (next, state);
                     for (int t = 0; t < steps; t++) Step(chunk + t, t);
@@ -350,22 +351,27 @@ public static class StateGradients
                 K.Prepare(true, _recurrent[l], h, h, w, _preparedRecurrent[l]);
                 if (l > 0) K.Prepare(true, _input[l], layer.InputSize, layer.InputSize, w, _preparedInput[l]);
             }
+            // Blocks depend on the queue alone (never on the thread count), so every product sees the same rows.
+            _blocks.Clear();
+            for (int lane = 0; lane < _count;)
+            {
+                int slot = (_head + lane) % _capacity, lanes = Math.Min(Math.Min(_blockLanes, _count - lane), _capacity - slot);
+                _blocks.Add((slot, lanes, lane + lanes == _count && _newLane));
+                lane += lanes;
+            }
             _position = position;
-            _cells = Math.Min(_plan.Threads, (_count + _blockLanes - 1) / _blockLanes);
+            _cells = Math.Min(_plan.Threads, _blocks.Count);
             if (_cells == 1 || !WorkerTeam.Shared.TryRun(_cells, _cells, _cellBody))
                 for (int cell = 0; cell < _cells; cell++) _cellBody(cell);
         }
 
-        // Cell c takes lanes [c·n/cells, (c+1)·n/cells) of the queue, in blocks that do not wrap around the ring.
+        // Cell c takes blocks [c·n/cells, (c+1)·n/cells).
         private void RunCell(int cell)
         {
-            int first = cell * _count / _cells, last = (cell + 1) * _count / _cells;
-            for (int lane = first; lane < last;)
+            for (int b = cell * _blocks.Count / _cells; b < (cell + 1) * _blocks.Count / _cells; b++)
             {
-                int slot = (_head + lane) % _capacity;
-                int lanes = Math.Min(Math.Min(_blockLanes, last - lane), _capacity - slot);
-                RunBlock(slot, lanes, lane + lanes == _count && _newLane, _widened[cell]);
-                lane += lanes;
+                var (slot, lanes, newest) = _blocks[b];
+                RunBlock(slot, lanes, newest, _widened[cell]);
             }
         }
 

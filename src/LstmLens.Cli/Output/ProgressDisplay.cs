@@ -28,6 +28,34 @@ public static class ProgressDisplay
             });
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/>, which calls its argument with (units done, units in all); the bar shows the rate in
+    /// <paramref name="unit"/> per second beside the elapsed and remaining time.
+    /// </summary>
+    public static void Run(string description, string unit, Action<Action<double, double>> work)
+    {
+        if (!Interactive)
+        {
+            work((_, _) => { });
+            return;
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(),
+                new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var bar = ctx.AddTask(description, maxValue: 1);
+                work((done, total) =>
+                {
+                    bar.MaxValue = Math.Max(1, total);
+                    bar.Value = done;
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    if (seconds > 0) bar.Description = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{description} ({done / seconds:N0} {unit}/s)");
+                });
+            });
+    }
+
     /// <summary>Prints a line above the bar (or plainly when redirected).</summary>
     public static void Line(string text)
     {

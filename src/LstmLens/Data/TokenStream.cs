@@ -36,15 +36,19 @@ public sealed class TokenStream
     /// <summary>Tag of position <paramref name="i"/> (null for &lt;eos&gt; or untagged corpora).</summary>
     public string? TagAt(int i) => WordIndex[i] < 0 ? null : Sentences[SentenceIndex[i]].Tags?[WordIndex[i]];
 
-    /// <summary>Maps sentences to ids; words outside the vocabulary become &lt;unk&gt;.</summary>
-    public static TokenStream From(IReadOnlyList<Sentence> sentences, Vocabulary vocabulary)
+    /// <summary>
+    /// Maps sentences to ids; words outside the vocabulary become &lt;unk&gt;. With <paramref name="limit"/>, the stream
+    /// stops after that many positions.
+    /// </summary>
+    public static TokenStream From(IReadOnlyList<Sentence> sentences, Vocabulary vocabulary, int? limit = null)
     {
-        int total = sentences.Sum(s => s.Words.Length + 1), unknown = 0, at = 0;
+        if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit), $"a stream needs at least one position (got {limit})");
+        int total = Math.Min(sentences.Sum(s => s.Words.Length + 1), limit ?? int.MaxValue), unknown = 0, at = 0;
         int[] ids = new int[total], sentenceIndex = new int[total], wordIndex = new int[total];
-        for (int s = 0; s < sentences.Count; s++)
+        for (int s = 0; s < sentences.Count && at < total; s++)
         {
             var words = sentences[s].Words;
-            for (int w = 0; w <= words.Length; w++, at++)
+            for (int w = 0; w <= words.Length && at < total; w++, at++)
             {
                 bool eos = w == words.Length;
                 ids[at] = eos ? vocabulary.EndOfSentence : vocabulary[words[w]];

@@ -178,7 +178,7 @@ public static class MemoryCommand
         Console.WriteLine(report.Normalization is { } n
             ? string.Create(CultureInfo.InvariantCulture, $"{report.NormalizationNote}; cond(Z) {n.ConditionNumber:G4}, max |cov(Z e) − I| {n.MaxCovarianceError:E1}")
             : report.NormalizationNote);
-        int[] shown = [.. new[] { 0, 1, 2, 5, 10, 20, 30, 40, 50 }.Where(d => d <= g.MaxDelay).Append(g.MaxDelay).Distinct()];
+        int[] shown = [.. ShownDelays.Where(d => d <= g.MaxDelay).Append(g.MaxDelay).Distinct()];
         Console.WriteLine($"{"group",-24} {"delay",5} {"count",8} {"sigma1",11} {"s1/sum",8} {"top5/sum",8}");
         foreach (var row in report.Groups.Where(x => shown.Contains(x.Delay)))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -195,6 +195,8 @@ public static class MemoryCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{seconds:F1} s ({report.Tokens * (double)report.Passes / seconds:N0} positions/s, {report.Passes} pass{(report.Passes == 1 ? "" : "es")} over the text)"));
     }
+
+    private static readonly int[] ShownDelays = [0, 1, 2, 5, 10, 20, 30, 40, 50];
 
     private static string Shorten(string name) => name.Length <= 24 ? name : name[..23] + "…";
 

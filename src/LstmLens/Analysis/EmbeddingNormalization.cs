@@ -44,7 +44,8 @@ public sealed class EmbeddingNormalization
         var e = Matrix<double>.Build.Dense(vocabulary, width);
         for (int i = 0; i < vocabulary; i++)
             for (int j = 0; j < width; j++) e[i, j] = table[i * width + j];
-        var centred = e - Matrix<double>.Build.Dense(vocabulary, width, (_, j) => e.Column(j).Average());
+        var means = e.ColumnSums() / vocabulary;
+        var centred = e - Matrix<double>.Build.Dense(vocabulary, width, (_, j) => means[j]);
         var covariance = centred.TransposeThisAndMultiply(centred) / vocabulary;   // eq. 6: (1/V) Σ e eᵀ
         Matrix<double> d;
         try

@@ -258,7 +258,7 @@ public static class MemoryAnalysis
     }
 
     // Bins [10^k, 10^(k+1)) from the bin holding the smallest frequency allowed; empty bins are left out.
-    private static FrequencyBin[] Bins(IReadOnlyList<WordMemory> words, int minCount)
+    private static FrequencyBin[] Bins(List<WordMemory> words, int minCount)
     {
         if (words.Count == 0) return [];
         var bins = new List<FrequencyBin>();

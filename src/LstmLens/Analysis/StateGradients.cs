@@ -235,15 +235,16 @@ public static class StateGradients
 
     /// <summary>
     /// The batched fast path. Live start positions form a queue of lanes (oldest first, at most D + 1), each lane E
-    /// tangent rows per layer; at every position each layer's step Jacobian is factored once and applied to all lanes
-    /// in blocks of about <see cref="BlockRows"/> rows (the products, the diagonal terms and the accumulation of a
-    /// block stay in cache), whole blocks split over threads. Lanes at one position have distinct delays, so threads
-    /// never add into the same sum, and every sum receives its terms in position order: bit-identical for any thread
-    /// count.
+    /// tangent rows per layer, kept in a ring of lane slots. At every position each layer's step Jacobian is factored
+    /// once; one matrix product per contiguous run of slots applies it to all lanes (threaded inside the kernel), and
+    /// the diagonal terms and the float64 accumulation run over blocks of lanes split between threads. Lanes at one
+    /// position have distinct delays, so threads never add into the same sum, and every sum receives its terms in
+    /// position order: with a kernel set whose products do not depend on the thread count (reference, simd) the
+    /// result is bit-identical for any thread count.
     /// </summary>
     private sealed class FactoredEngine<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private const int BlockRows = 128;
+        private const int BlockRows = 256;
         private readonly Plan<T> _plan;
         private readonly Kernels<T> K;
         private readonly int _e, _capacity, _blockLanes, _widest, _savedThreads;
@@ -254,14 +255,13 @@ public static class StateGradients
         private readonly int[] _laneStart;               // per slot: its start position u
         private readonly double[][] _widened;            // per cell [E·H] scratch for the float64 sums
         private readonly Action<int> _cellBody;
-        private readonly List<(int Slot, int Lanes, bool Newest)> _blocks = []; // this position's blocks of lanes, queue order
-        private int _head, _count, _cells, _position;
-        private bool _newLane;
+        private readonly List<(int Slot, int Lanes)> _blocks = []; // this position's blocks of lanes, queue order, none across the ring's end
+        private int _head, _count, _cells, _position, _layer;
 
         public FactoredEngine(Plan<T> plan)
         {
             _plan = plan;
-            K = Numerics.Compute.Kernels<T>();
+            K = plan.Layers[0].KernelSet;
             _e = plan.InputSize;
             _capacity = plan.MaxDelay + 1;
             _blockLanes = Math.Max(1, BlockRows / _e);
@@ -273,7 +273,6 @@ public static class StateGradients
             _carry = new T[layers][];
             _preparedRecurrent = new PreparedOperand<T>[layers];
             _preparedInput = new PreparedOperand<T>[layers];
-            int widest = 0;
             for (int l = 0; l < layers; l++)
             {
                 var layer = plan.Layers[l];
@@ -285,16 +284,14 @@ public static class StateGradients
                 _carry[l] = new T[layer.LinearizedCarryWidth];
                 _preparedRecurrent[l] = new PreparedOperand<T>();
                 _preparedInput[l] = new PreparedOperand<T>();
-                widest = Math.Max(widest, w);
+                _widest = Math.Max(_widest, w);
             }
-            _widest = widest;
-            _products = new T[rows * widest];
+            _products = new T[rows * _widest];
             _laneStart = new int[_capacity];
             _widened = [.. Enumerable.Range(0, plan.Threads).Select(_ => new double[_e * plan.StateSize])];
             _cellBody = RunCell;
-            // Each cell runs its own products single-threaded; the cells are the parallelism.
             _savedThreads = Numerics.Compute.Threads;
-            Numerics.Compute.Threads = 1;
+            Numerics.Compute.Threads = plan.Threads;
         }
 
         public void Dispose() => Numerics.Compute.Threads = _savedThreads;
@@ -329,20 +326,29 @@ public static class StateGradients
                 _head = (_head + 1) % _capacity;
                 _count--;
             }
-            _newLane = _plan.IsStart(position);
-            if (_newLane)
+            bool newLane = _plan.IsStart(position);
+            int newSlot = (_head + _count) % _capacity;
+            if (newLane)
             {
-                int slot = (_head + _count) % _capacity;
-                _laneStart[slot] = position;
+                _laneStart[newSlot] = position;
                 _count++;
                 for (int l = 0; l < _dh.Length; l++)
                 {
                     int h = _plan.Layers[l].HiddenSize;
-                    _dh[l].AsSpan(slot * _e * h, _e * h).Clear();       // the state before the start has zero tangent
-                    if (_dc[l].Length > 0) _dc[l].AsSpan(slot * _e * h, _e * h).Clear();
+                    _dh[l].AsSpan(newSlot * _e * h, _e * h).Clear();    // the state before the start has zero tangent
+                    if (_dc[l].Length > 0) _dc[l].AsSpan(newSlot * _e * h, _e * h).Clear();
                 }
             }
             if (_count == 0) return;
+            _blocks.Clear();
+            for (int lane = 0; lane < _count;)
+            {
+                int slot = (_head + lane) % _capacity, lanes = Math.Min(Math.Min(_blockLanes, _count - lane), _capacity - slot);
+                _blocks.Add((slot, lanes));
+                lane += lanes;
+            }
+            _position = position;
+            _cells = Math.Min(_plan.Threads, _blocks.Count);
             for (int l = 0; l < _dh.Length; l++)
             {
                 var layer = _plan.Layers[l];
@@ -350,64 +356,60 @@ public static class StateGradients
                 layer.Linearize(local, 0, _recurrent[l], _input[l], _carry[l]);
                 K.Prepare(true, _recurrent[l], h, h, w, _preparedRecurrent[l]);
                 if (l > 0) K.Prepare(true, _input[l], layer.InputSize, layer.InputSize, w, _preparedInput[l]);
-            }
-            // Blocks depend on the queue alone (never on the thread count), so every product sees the same rows.
-            _blocks.Clear();
-            for (int lane = 0; lane < _count;)
-            {
-                int slot = (_head + lane) % _capacity, lanes = Math.Min(Math.Min(_blockLanes, _count - lane), _capacity - slot);
-                _blocks.Add((slot, lanes, lane + lanes == _count && _newLane));
-                lane += lanes;
-            }
-            _position = position;
-            _cells = Math.Min(_plan.Threads, _blocks.Count);
-            if (_cells == 1 || !WorkerTeam.Shared.TryRun(_cells, _cells, _cellBody))
-                for (int cell = 0; cell < _cells; cell++) _cellBody(cell);
-        }
-
-        // Cell c takes blocks [c·n/cells, (c+1)·n/cells).
-        private void RunCell(int cell)
-        {
-            for (int b = cell * _blocks.Count / _cells; b < (cell + 1) * _blocks.Count / _cells; b++)
-            {
-                var (slot, lanes, newest) = _blocks[b];
-                RunBlock(slot, lanes, newest, _widened[cell]);
-            }
-        }
-
-        // One block of lanes through every layer's step, then into the sums. newest: the block ends with the lane started here.
-        private void RunBlock(int slot, int lanes, bool newest, Span<double> widened)
-        {
-            int e = _e, rows = lanes * e, row0 = slot * e;
-            for (int l = 0; l < _dh.Length; l++)
-            {
-                var layer = _plan.Layers[l];
-                int h = layer.HiddenSize, w = layer.LinearizedWidth;
-                var dh = _dh[l].AsSpan(row0 * h, rows * h);                         // [rows, H]
-                var dc = _dc[l].Length > 0 ? _dc[l].AsSpan(row0 * h, rows * h) : []; // [rows, H]
-                var p = _products.AsSpan(row0 * _widest, rows * w);                   // [rows, W]
-                K.Gemm(false, dh, h, _preparedRecurrent[l], rows, T.One, T.Zero, p, w);
-                if (l > 0)
+                // P = dh_{t-1} · recurrentᵀ (+ dh_t of the layer below · inputᵀ) over each contiguous run of slots.
+                int first = _head, live = _count;
+                while (live > 0)
                 {
-                    int below = layer.InputSize;
-                    K.Gemm(false, _dh[l - 1].AsSpan(row0 * below, rows * below), below, _preparedInput[l], rows, T.One, T.One, p, w);
+                    int slots = Math.Min(live, _capacity - first);
+                    Products(l, first * _e, slots * _e);
+                    live -= slots;
+                    first = 0;
                 }
-                else if (newest)
+                if (l == 0 && newLane)
                 {
                     // The new lane's input tangent is the identity: row k of its P gains column k of the input factor.
                     var input = _input[0];
-                    var pNew = p[((lanes - 1) * e * w)..];
-                    for (int k = 0; k < e; k++)
-                        for (int j = 0; j < w; j++) pNew[k * w + j] += input[j * e + k];
+                    var p = _products.AsSpan(newSlot * _e * _widest, _e * w);
+                    for (int k = 0; k < _e; k++)
+                        for (int j = 0; j < w; j++) p[k * w + j] += input[j * _e + k];
                 }
-                layer.CompleteLinearizedStep(_carry[l], p, rows, dh, dc);
+                _layer = l;
+                if (_cells == 1 || !WorkerTeam.Shared.TryRun(_cells, _cells, _cellBody))
+                    for (int cell = 0; cell < _cells; cell++) _cellBody(cell);
             }
-            int top = _dh.Length - 1, size = _plan.StateSize, block = e * size;
-            var states = (_plan.State == StateKind.Cell ? _dc[top] : _dh[top]).AsSpan(row0 * size, rows * size);
-            for (int i = 0; i < lanes; i++)
+        }
+
+        private void Products(int layerIndex, int row0, int rows)
+        {
+            var layer = _plan.Layers[layerIndex];
+            int h = layer.HiddenSize, w = layer.LinearizedWidth;
+            var p = _products.AsSpan(row0 * _widest, rows * _widest);
+            K.Gemm(false, _dh[layerIndex].AsSpan(row0 * h, rows * h), h, _preparedRecurrent[layerIndex], rows, T.One, T.Zero, p, _widest);
+            if (layerIndex == 0) return;
+            int below = layer.InputSize;
+            K.Gemm(false, _dh[layerIndex - 1].AsSpan(row0 * below, rows * below), below, _preparedInput[layerIndex], rows, T.One, T.One, p, _widest);
+        }
+
+        // Cell c takes blocks [c·n/cells, (c+1)·n/cells): the current layer's diagonal terms, then at the top layer the sums.
+        private void RunCell(int cell)
+        {
+            var layer = _plan.Layers[_layer];
+            int e = _e, h = layer.HiddenSize, w = layer.LinearizedWidth;
+            bool top = _layer == _dh.Length - 1;
+            for (int b = cell * _blocks.Count / _cells; b < (cell + 1) * _blocks.Count / _cells; b++)
             {
-                int u = _laneStart[slot + i];
-                _plan.Accumulate(u, _position - u, states.Slice(i * block, block), widened);
+                var (slot, lanes) = _blocks[b];
+                int row0 = slot * e;
+                for (int i = 0; i < lanes; i++)
+                {
+                    int row = row0 + i * e;
+                    var dh = _dh[_layer].AsSpan(row * h, e * h);                          // [E, H]
+                    var dc = _dc[_layer].Length > 0 ? _dc[_layer].AsSpan(row * h, e * h) : [];
+                    layer.CompleteLinearizedStep(_carry[_layer], _products.AsSpan(row * _widest, e * _widest), e, _widest, dh, dc);
+                    if (!top) continue;
+                    int u = _laneStart[slot + i];
+                    _plan.Accumulate(u, _position - u, _plan.State == StateKind.Cell ? dc : dh, _widened[cell]);
+                }
             }
         }
     }

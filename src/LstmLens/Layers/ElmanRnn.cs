@@ -81,8 +81,11 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
     }
 
     /// <inheritdoc/>
-    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc) =>
-        p[..(rows * HiddenSize)].CopyTo(dh);
+    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, int ldp, Span<T> dh, Span<T> dc)
+    {
+        int h = HiddenSize;
+        for (int row = 0; row < rows; row++) p.Slice(row * ldp, h).CopyTo(dh.Slice(row * h, h));
+    }
 
     private protected override void PropagateTangentSteps(ReadOnlySpan<TangentLane> lanes, int directions, int steps,
         ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents)

@@ -181,14 +181,14 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
     }
 
     /// <inheritdoc/>
-    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc)
+    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, int ldp, Span<T> dh, Span<T> dc)
     {
         int h = HiddenSize;
         for (int row = 0; row < rows; row++)
         {
             var dhr = dh.Slice(row * h, h);
             K.Multiply(carry, dhr, dhr);      // dh_t = z ⊙ dh_{t-1} + P
-            K.Add(dhr, p.Slice(row * h, h), dhr);
+            K.Add(dhr, p.Slice(row * ldp, h), dhr);
         }
     }
 

@@ -124,7 +124,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
     }
 
     /// <inheritdoc/>
-    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc)
+    public override void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, int ldp, Span<T> dh, Span<T> dc)
     {
         int h = HiddenSize;
         ReadOnlySpan<T> f = carry[..h], a = carry[h..];
@@ -132,7 +132,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
         {
             var dcr = dc.Slice(r * h, h);
             var dhr = dh.Slice(r * h, h);
-            var pr = p.Slice(r * 2 * h, 2 * h);
+            var pr = p.Slice(r * ldp, 2 * h);
             K.Multiply(f, dcr, dcr);          // dc_t = f ⊙ dc_{t-1} + P_c
             K.Add(dcr, pr[..h], dcr);
             K.Multiply(a, dcr, dhr);          // dh_t = P_h + a ⊙ dc_t

@@ -71,6 +71,9 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>The cell kind.</summary>
     public abstract CellType Cell { get; }
 
+    /// <summary>The kernel set this layer computes with.</summary>
+    internal Kernels<T> KernelSet => K;
+
     /// <summary>Features per input step.</summary>
     public int InputSize { get; }
 
@@ -288,11 +291,11 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>
-    /// Finishes a linearised step for <paramref name="rows"/> tangent rows: <paramref name="p"/> [rows, W] holds
-    /// the products of <see cref="Linearize"/>'s factors; <paramref name="dh"/> [rows, H] holds dh_{t-1} on entry
+    /// Finishes a linearised step for <paramref name="rows"/> tangent rows: <paramref name="p"/> [rows, W] (leading
+    /// dimension <paramref name="ldp"/> ≥ W) holds the products of <see cref="Linearize"/>'s factors; <paramref name="dh"/> [rows, H] holds dh_{t-1} on entry
     /// and dh_t on return, <paramref name="dc"/> [rows, H] likewise for c (LSTM; empty otherwise).
     /// </summary>
-    public virtual void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, Span<T> dh, Span<T> dc) =>
+    public virtual void CompleteLinearizedStep(ReadOnlySpan<T> carry, ReadOnlySpan<T> p, int rows, int ldp, Span<T> dh, Span<T> dc) =>
         throw new NotSupportedException($"{Cell} layers have no factored step Jacobian; use PropagateTangents");
 
     /// <summary>Writes the factors of step t (buffers validated and zeroed by <see cref="Linearize"/>).</summary>

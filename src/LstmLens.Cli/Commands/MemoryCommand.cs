@@ -29,6 +29,7 @@ public static class MemoryCommand
         public readonly Option<int?> Layer = new("--layer") { Description = "Layer whose state is differentiated, 0-based (default: the top layer)" };
         public readonly Option<int> MaxDelay = new("--max-delay") { Description = "Largest delay τ", DefaultValueFactory = _ => 50 };
         public readonly Option<string[]> Group = new("--group") { Description = $"Start positions averaged over (repeatable): {MemoryGroups.Forms}; default all" };
+        public readonly Option<bool> Normalize = new("--normalize") { Description = "Normalise by the embedding covariance (the default for embedding models; an error for models without one)" };
         public readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "Do not normalise by the embedding covariance (one-hot input is never normalised)" };
         public readonly Option<bool> ResetAtEos = new("--reset-at-eos") { Description = "Reset the state to zero after every <eos>; pairs across a reset are left out" };
         public readonly Option<bool> PerWord = new("--per-word") { Description = "Also every word with at least --min-count occurrences, with the decay fit σ1(τ) = a·e^(−bτ)" };
@@ -40,7 +41,9 @@ public static class MemoryCommand
             Arity = ArgumentArity.OneOrMore,
         };
         public readonly Option<string?> Probe = new("--probe") { Description = "Probe the states with LDA: token, cycles (new token and count of the cycles corpus) or a label FILE (one label per position)" };
-        public readonly Option<int> ProbeTest = new("--probe-test") { Description = "Positions at the end of the text the probes are tested on", DefaultValueFactory = _ => 10_000 };
+        public readonly Option<int?> ProbeTest = new("--probe-test") { Description = "Positions at the end of the text the probes are tested on (default: min(10,000, N/5))" };
+        public readonly Option<string?> ProbeSubspace = new("--probe-subspace") { Description = "Probe whose top discriminant directions span the state subspace (default: the last; count for cycles)" };
+        public readonly Option<int> SubspaceSize = new("--subspace-size") { Description = "Directions of that subspace (0: none)", DefaultValueFactory = _ => 5 };
         public readonly Option<string> Precision = new Option<string>("--precision") { Description = "Tangent precision: float32 or float64 (sums are always float64)", DefaultValueFactory = _ => "float32" }.AcceptOnlyFromAmong("float32", "float64");
         public readonly Option<int?> Tokens = new("--tokens") { Description = "Analyse only the first N positions of the text" };
         public readonly Option<bool> Linear = new("--linear") { Description = "Linear instead of logarithmic σ1 axes in the figures" };
@@ -80,6 +83,9 @@ public static class MemoryCommand
         if (r.GetValue(o.Tokens) is < 2) throw new ArgumentException("--tokens must be at least 2");
 
         var config = ModelFiles.ReadConfig(modelDirectory).Model;
+        if (r.GetValue(o.Normalize) && r.GetValue(o.NoNormalize)) throw new ArgumentException("--normalize and --no-normalize contradict each other");
+        if (r.GetValue(o.Normalize) && config.Input != InputKind.Embedding)
+            throw new ArgumentException($"--normalize: {modelDirectory} has {config.Input.ToString().ToLowerInvariant()} input, no embedding table to normalise by");
         int layer = r.GetValue(o.Layer) ?? config.NumLayers - 1;
         var state = r.GetValue(o.State) switch
         {
@@ -95,6 +101,10 @@ public static class MemoryCommand
             PerWord = r.GetValue(o.PerWord),
             MinCount = r.GetValue(o.MinCount),
             Differences = [.. differences.Chunk(2).Select(p => (p[0], p[1]))],
+            Probe = r.GetValue(o.Probe),
+            ProbeTest = r.GetValue(o.ProbeTest),
+            SubspaceProbe = r.GetValue(o.ProbeSubspace),
+            SubspaceSize = Math.Max(0, r.GetValue(o.SubspaceSize)),
         };
         bool float64 = r.GetValue(o.Precision) == "float64";
         var format = r.GetValue(o.Format) ?? Corpus.GuessFormat(dataPath);
@@ -147,6 +157,9 @@ public static class MemoryCommand
                 separability_train_words = d.Separability.TrainCount, separability_test_words = d.Separability.TestCount,
             }),
             frequency_bins = report.FrequencyBins,
+            probes = report.Probes?.Results,
+            subspace_probe = report.Probes?.SubspaceProbe,
+            subspace_size = report.Probes?.SubspaceSize,
             passes = report.Passes,
             seconds,
             tokens_per_second = report.Tokens * report.Passes / seconds,
@@ -186,6 +199,9 @@ public static class MemoryCommand
         foreach (var d in report.Differences)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"difference {d.Name}: {d.WordsA} vs {d.WordsB} words, separable with held-out accuracy {d.Separability.TestAccuracy:P1}; relative memory m at delay 0 {d.Delays[0].RelativeMemory:F3}, at {g.MaxDelay} {d.Delays[^1].RelativeMemory:F3}"));
+        foreach (var p in report.Probes?.Results ?? [])
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"probe {p.Probe,-8} on {p.State} ({p.Representation}, {p.Dimensions} dimensions): LDA test accuracy {p.Accuracy:P1} over {p.Test:N0} positions, {p.Classes} classes"));
         if (report.Words.Count > 0)
         {
             Console.WriteLine($"per word: {report.Words.Count:N0} words with at least {options.MinCount} occurrences; σ1 at delay 0 and mean decay rate b by frequency:");

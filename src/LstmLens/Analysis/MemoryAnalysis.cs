@@ -2,8 +2,8 @@
 // Ḡ_τ per group by StateGradients, normalised by the embedding covariance (eq. 10), and read through the SVD
 // (σ1, σ1/Σσ, Σ_{i≤5}σ_i/Σσ); optionally per word with the exponential decay of σ1 (eq. 13, Figure 9) and
 // difference vectors between word classes (eqs. 14–20, Figures 10–11, Table 3). Groups that do not fit the
-// memory budget together run in several passes over the text. Not the file formats (the CLI writes them) and
-// not the probes on states (StateProbes).
+// memory budget together run in several passes over the text; and, when asked, probes on the states (StateProbes)
+// with Σσ inside and outside a probe's subspace (Figure 3). Not the file formats (Experiments/MemoryFiles).
 using System.Numerics;
 using LstmLens.Data;
 using LstmLens.Models;
@@ -31,6 +31,18 @@ public sealed record MemoryOptions
     /// <summary>Difference vectors: pairs of word-class specs (A, B).</summary>
     public IReadOnlyList<(string A, string B)> Differences { get; init; } = [];
 
+    /// <summary>Probe labels (<see cref="StateProbes.Forms"/>), or null for no probes.</summary>
+    public string? Probe { get; init; }
+
+    /// <summary>Positions at the end of the text the probes are scored on (null: min(10,000, N/5)).</summary>
+    public int? ProbeTest { get; init; }
+
+    /// <summary>The probe whose discriminant directions span the state subspace (null: the last label set, "count" for cycles).</summary>
+    public string? SubspaceProbe { get; init; }
+
+    /// <summary>Directions of the state subspace (0: none).</summary>
+    public int SubspaceSize { get; init; } = 5;
+
     /// <summary>Bytes of float64 sums one pass over the text may hold (more groups take more passes).</summary>
     public long MemoryBudget { get; init; } = 2L << 30;
 }
@@ -43,6 +55,9 @@ public sealed record WordMemory(string Word, int Id, int Frequency, IReadOnlyLis
 
 /// <summary>A log-spaced frequency bin [Low, High) of the per-word analysis: means of σ1 (delay 0) and of the decay rate b.</summary>
 public sealed record FrequencyBin(int Low, int High, int Words, double MeanSigma1, double MeanDecay);
+
+/// <summary>Σσ of Ḡ_τ projected onto the probe subspace of the state and onto its complement (Figure 3).</summary>
+public sealed record SubspaceMemory(string Group, int Delay, double SubspaceSigmaSum, double ComplementSigmaSum);
 
 /// <summary>A difference vector at one delay (eqs. 16, 18, 20).</summary>
 public sealed record DifferenceDelay(int Delay, long Count, double RelativeMemory, double Cosine1, double Cosine5, double Sigma1Ratio, double Top5Ratio);
@@ -77,6 +92,12 @@ public sealed record MemoryReport
     /// <summary>Difference vectors.</summary>
     public IReadOnlyList<DifferenceMemory> Differences { get; init; } = [];
 
+    /// <summary>Probes on the states (null unless asked).</summary>
+    public ProbeReport? Probes { get; init; }
+
+    /// <summary>Per group and delay, Σσ inside and outside the probe subspace (empty without one).</summary>
+    public IReadOnlyList<SubspaceMemory> Subspaces { get; init; } = [];
+
     /// <summary>Positions of the text.</summary>
     public required int Tokens { get; init; }
 
@@ -102,18 +123,41 @@ public static class MemoryAnalysis
         if (model.Config.Input == InputKind.Vectors) throw new ArgumentException("the model reads real-valued vectors, not text; use the library's StateGradients with vector input");
         if (vocabulary.Count != model.Config.InputSize)
             throw new ArgumentException($"the vocabulary has {vocabulary.Count} words but the model reads {model.Config.InputSize}");
+        StateGradients.CheckOptions(model, options.Gradient, stream.Count);
         var (inputs, width) = InputVectors(model);
         var (normalization, note) = Normalization(model, options.Normalize, inputs, width);
         var input = StateGradientInput.FromTokens(stream.Ids, resetAfter);
         int delays = options.Gradient.MaxDelay + 1;
 
+        var mainGroups = options.Groups.Select(spec => MemoryGroups.Parse(spec, stream, vocabulary)).ToArray();
+        ProbeReport? probes = null;
+        if (options.Probe is string probe)
+        {
+            var labels = StateProbes.Labels(probe, stream, vocabulary);
+            probes = StateProbes.Run(model, input, options.Gradient.Layer, options.Gradient.State, labels,
+                options.ProbeTest ?? Math.Max(1, Math.Min(10_000, stream.Count / 5)), options.SubspaceProbe, options.SubspaceSize, mainGroups, options.Gradient.MaxDelay);
+        }
+
         var jobs = new List<(PositionGroup Group, Action<StateGradientResult, int> Reduce)>();
-        var groups = new List<GroupMemory>[options.Groups.Count];
-        for (int i = 0; i < options.Groups.Count; i++)
+        var groups = new List<GroupMemory>[mainGroups.Length];
+        var subspaces = new List<SubspaceMemory>[mainGroups.Length];
+        for (int i = 0; i < mainGroups.Length; i++)
         {
             int slot = i;
-            jobs.Add((MemoryGroups.Parse(options.Groups[i], stream, vocabulary), (result, g) => groups[slot] = [.. Enumerable.Range(0, delays)
-                .AsParallel().AsOrdered().Select(tau => new GroupMemory(result.Groups[g], tau, result.Count(g, tau), Spectrum(result, g, tau, normalization)))]));
+            jobs.Add((mainGroups[i], (result, g) =>
+            {
+                groups[slot] = [.. Enumerable.Range(0, delays).AsParallel().AsOrdered()
+                    .Select(tau => new GroupMemory(result.Groups[g], tau, result.Count(g, tau), Spectrum(result, g, tau, normalization)))];
+                if (probes?.Subspace is not double[] basis) return;
+                var complement = LinearDiscriminantAnalysis.Complement(basis, result.StateSize, probes.SubspaceSize);
+                subspaces[slot] = [.. Enumerable.Range(0, delays).AsParallel().AsOrdered().Select(tau =>
+                {
+                    var gradient = Normalized(result, g, tau, normalization);
+                    return new SubspaceMemory(result.Groups[g], tau,
+                        StateProbes.ProjectedSigmaSum(gradient, result.StateSize, result.InputSize, basis, probes.SubspaceSize),
+                        StateProbes.ProjectedSigmaSum(gradient, result.StateSize, result.InputSize, complement, result.StateSize - probes.SubspaceSize));
+                })];
+            }));
         }
 
         var differences = new DifferenceMemory[options.Differences.Count];
@@ -173,6 +217,8 @@ public static class MemoryAnalysis
             Words = words,
             FrequencyBins = Bins(words, options.MinCount),
             Differences = differences,
+            Probes = probes,
+            Subspaces = [.. subspaces.Where(x => x is not null).SelectMany(x => x)],
             Tokens = stream.Count,
             Passes = passes.Length,
         };

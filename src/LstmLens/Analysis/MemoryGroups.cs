@@ -1,6 +1,6 @@
 // Groups of start positions for the state-gradient analysis, written as specs on the command line:
 // `all`, `word:W`, `pos:TAG[,TAG…]` (each token's own tag), `words:FILE` (one word per line or whitespace
-// separated) and `positions:FILE` (0-based positions); and the word classes of property tracking, the same
+// separated), `positions:FILE` (0-based positions) and `cycles:new` (the new tokens of a cycles-corpus text); and the word classes of property tracking, the same
 // specs read as sets of word types. Not the averaging itself (StateGradients).
 using System.Globalization;
 using LstmLens.Data;
@@ -11,7 +11,7 @@ namespace LstmLens.Analysis;
 public static class MemoryGroups
 {
     /// <summary>The forms a group spec may take, for error messages and help.</summary>
-    public const string Forms = "all, word:W, pos:TAG[,TAG…], words:FILE or positions:FILE";
+    public const string Forms = "all, word:W, pos:TAG[,TAG…], words:FILE, positions:FILE or cycles:new";
 
     /// <summary>The start positions <paramref name="spec"/> selects in <paramref name="stream"/>.</summary>
     /// <exception cref="ArgumentException">A malformed spec, a word outside the vocabulary, tags asked of untagged text.</exception>
@@ -44,6 +44,8 @@ public static class MemoryGroups
             }
             case "positions":
                 return new(spec, ReadPositions(value, stream.Count));
+            case "cycles" when value == "new":
+                return new(spec, StateProbes.NewTokenPositions(stream.Ids, vocabulary.EndOfSentence));
             default:
                 throw new ArgumentException($"--group {spec}: unknown kind '{kind}' (expected {Forms})");
         }

@@ -233,6 +233,68 @@ public static class StateGradients
         return plan.Result();
     }
 
+    /// <summary>Throws <see cref="ArgumentException"/>, naming the option, when <paramref name="options"/> do not fit the model or a text of <paramref name="positions"/>.</summary>
+    public static void CheckOptions<T>(SequenceModel<T> model, StateGradientOptions options, int positions) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var layers = model.Stack.Layers;
+        if (options.Layer < 0 || options.Layer >= layers.Count)
+            throw new ArgumentException($"--layer {options.Layer}: the model has {layers.Count} layer{(layers.Count == 1 ? "" : "s")} (0 to {layers.Count - 1})");
+        if (options.State == StateKind.Cell && layers[options.Layer].StateCount == 1)
+            throw new ArgumentException($"--state c: a {layers[options.Layer].Cell} layer has no cell state c; use --state h");
+        if (options.MaxDelay < 0) throw new ArgumentException($"--max-delay must be at least 0 (got {options.MaxDelay})");
+        if (options.MaxDelay >= positions)
+            throw new ArgumentException($"--max-delay {options.MaxDelay} is not shorter than the text ({positions} positions)");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="model"/>'s stack over the stream with batch 1, in chunks of at most <see cref="ChunkSteps"/>
+    /// positions, from a zero state at the start of every run and with the state carried between a run's chunks; after
+    /// each chunk's forward pass (whose per-step values the layers then hold) calls <paramref name="chunk"/> with the
+    /// chunk's first position, its length and whether it starts a run.
+    /// </summary>
+    internal static void ForwardStream<T>(SequenceModel<T> model, StateGradientInput input, IReadOnlyList<(int Start, int End)> segments,
+        Action<int, int, bool> chunk) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var stack = model.Stack;
+        int e = stack.InputSize, stateLength = stack.StateLength(1);
+        var x = new T[ChunkSteps * e];                             // [T, 1, in]
+        var output = new T[ChunkSteps * stack.OutputSize];         // [T, 1, H_top]
+        T[] state = new T[stateLength], next = new T[stateLength]; // [Σ S·H] carried between chunks of a run
+        foreach (var (start, end) in segments)
+        {
+            Array.Clear(state);
+            for (int first = start; first < end; first += ChunkSteps)
+            {
+                int steps = Math.Min(ChunkSteps, end - first);
+                Encode(model, input, first, steps, x.AsSpan(0, steps * e));
+                stack.Forward(x.AsSpan(0, steps * e), steps, 1, state, output.AsSpan(0, steps * stack.OutputSize), next);
+                (state, next) = (next, state);
+                chunk(first, steps, first == start);
+            }
+        }
+    }
+
+    /// <summary>The stack's input at positions [start, start + steps) into <paramref name="x"/> [steps, in].</summary>
+    private static void Encode<T>(SequenceModel<T> model, StateGradientInput input, int start, int steps, Span<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int e = model.Stack.InputSize;
+        switch (model.Config.Input)
+        {
+            case InputKind.Embedding:
+                model.Embedding!.Forward(input.Tokens.AsSpan(start, steps), x);
+                break;
+            case InputKind.OneHot:
+                OneHot.Forward(input.Tokens.AsSpan(start, steps), e, x);
+                break;
+            default:
+                for (int i = 0; i < steps * e; i++) x[i] = T.CreateChecked(input.Vectors![start * e + i]);
+                break;
+        }
+    }
+
     /// <summary>
     /// The batched fast path. Live start positions form a queue of lanes (oldest first, at most D + 1), each lane E
     /// tangent rows per layer, kept in a ring of lane slots. At every position each layer's step Jacobian is factored
@@ -296,28 +358,13 @@ public static class StateGradients
 
         public void Dispose() => Numerics.Compute.Threads = _savedThreads;
 
-        public void Run(Action<int>? progress)
-        {
-            var stack = _plan.Model.Stack;
-            int e = _e, stateLength = stack.StateLength(1);
-            var x = new T[ChunkSteps * e];                             // [T, 1, in]
-            var output = new T[ChunkSteps * stack.OutputSize];         // [T, 1, H_top]
-            T[] state = new T[stateLength], next = new T[stateLength]; // [Σ S·H] carried between chunks of a run
-            foreach (var (start, end) in _plan.Segments)
+        public void Run(Action<int>? progress) =>
+            ForwardStream(_plan.Model, _plan.Input, _plan.Segments, (start, steps, newRun) =>
             {
-                _count = 0;
-                Array.Clear(state);
-                for (int chunk = start; chunk < end; chunk += ChunkSteps)
-                {
-                    int steps = Math.Min(ChunkSteps, end - chunk);
-                    _plan.Encode(chunk, steps, x.AsSpan(0, steps * e));
-                    stack.Forward(x.AsSpan(0, steps * e), steps, 1, state, output.AsSpan(0, steps * stack.OutputSize), next);
-                    (state, next) = (next, state);
-                    for (int t = 0; t < steps; t++) Step(chunk + t, t);
-                    progress?.Invoke(chunk + steps);
-                }
-            }
-        }
+                if (newRun) _count = 0;
+                for (int t = 0; t < steps; t++) Step(start + t, t);
+                progress?.Invoke(start + steps);
+            });
 
         private void Step(int position, int local)
         {
@@ -434,13 +481,7 @@ public static class StateGradients
             _model = model;
             _input = input;
             var layers = model.Stack.Layers;
-            if (options.Layer < 0 || options.Layer >= layers.Count)
-                throw new ArgumentException($"--layer {options.Layer}: the model has {layers.Count} layer{(layers.Count == 1 ? "" : "s")} (0 to {layers.Count - 1})");
-            if (options.State == StateKind.Cell && layers[options.Layer].StateCount == 1)
-                throw new ArgumentException($"--state c: a {layers[options.Layer].Cell} layer has no cell state c; use --state h");
-            if (options.MaxDelay < 0) throw new ArgumentException($"--max-delay must be at least 0 (got {options.MaxDelay})");
-            if (options.MaxDelay >= input.Count)
-                throw new ArgumentException($"--max-delay {options.MaxDelay} is not shorter than the text ({input.Count} positions)");
+            CheckOptions(model, options, input.Count);
             if (groups.Count == 0) throw new ArgumentException("no groups to average over");
             switch (model.Config.Input)
             {
@@ -505,28 +546,13 @@ public static class StateGradients
         public int StateSize { get; }
         public List<(int Start, int End)> Segments { get; }
         public SequenceModel<T> Model => _model;
+        public StateGradientInput Input => _input;
 
         public ReadOnlySpan<int> GroupsOf(int u) => _groupIndex.AsSpan(_groupStart[u], _groupStart[u + 1] - _groupStart[u]);
 
         public bool IsStart(int u) => _groupStart[u + 1] > _groupStart[u];
 
-        /// <summary>The stack's input at positions [start, start + steps) into <paramref name="x"/> [steps, in].</summary>
-        public void Encode(int start, int steps, Span<T> x)
-        {
-            int e = InputSize;
-            switch (_model.Config.Input)
-            {
-                case InputKind.Embedding:
-                    _model.Embedding!.Forward(_input.Tokens.AsSpan(start, steps), x);
-                    break;
-                case InputKind.OneHot:
-                    OneHot.Forward(_input.Tokens.AsSpan(start, steps), e, x);
-                    break;
-                default:
-                    for (int i = 0; i < steps * e; i++) x[i] = T.CreateChecked(_input.Vectors![start * e + i]);
-                    break;
-            }
-        }
+        public void Encode(int start, int steps, Span<T> x) => StateGradients.Encode(_model, _input, start, steps, x);
 
         /// <summary>Adds the state tangent of start <paramref name="u"/> at delay τ, [E, H], to every group of u; <paramref name="widened"/> is [E·H] scratch.</summary>
         public void Accumulate(int u, int tau, ReadOnlySpan<T> tangent, Span<double> widened)

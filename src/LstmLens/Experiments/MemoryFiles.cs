@@ -1,5 +1,6 @@
 // The run directory of a memory analysis (`lstmlens memory --out`, the Verwimp reproductions): memory.csv,
-// sigmas.csv, words.csv, word_sigma1.csv, word_bins.csv, differences.csv, memory.json and the figures in the
+// sigmas.csv, words.csv, word_sigma1.csv, word_bins.csv, differences.csv, probes.csv, recall.csv, subspaces.csv,
+// memory.json and the figures in the
 // paper's shapes (σ1 and selectiveness against delay, decay fits, difference vectors); and the overlay of several
 // such directories in one figure. Every column is documented in docs/memory.md. Not the analysis (MemoryAnalysis).
 using System.Globalization;
@@ -43,6 +44,34 @@ public static class MemoryFiles
                 report.Differences.SelectMany(d => d.Delays.Select(x => (IReadOnlyList<string>)[d.Name, Int(x.Delay), Int(x.Count), Number(x.RelativeMemory),
                     Number(x.Cosine1), Number(x.Cosine5), Number(x.Sigma1Ratio), Number(x.Top5Ratio)])));
             PlotDifferences(directory, report.Differences);
+        }
+        if (report.Probes is { } probes)
+        {
+            Reproduction.WriteCsv(Path_("probes.csv"), ["probe", "state", "representation", "dimensions", "classes", "train", "test", "accuracy"],
+                probes.Results.Select(p => (IReadOnlyList<string>)[p.Probe, p.State, p.Representation, Int(p.Dimensions), Int(p.Classes), Int(p.Train), Int(p.Test), Number(p.Accuracy)]));
+            if (probes.Recall.Count > 0)
+            {
+                Reproduction.WriteCsv(Path_("recall.csv"), ["group", "state", "delay", "train", "test", "accuracy"],
+                    probes.Recall.Select(x => (IReadOnlyList<string>)[x.Group, x.State, Int(x.Delay), Int(x.Train), Int(x.Test), Number(x.Accuracy)]));
+                var plot = new LinePlot("Reading the start token from the state τ steps later (LDA)", new Axis("delay τ (tokens)"), new Axis("test accuracy") { Min = 0, Max = 1 });
+                foreach (var curve in probes.Recall.GroupBy(x => (x.Group, x.State)))
+                    plot.Series.Add(new Series($"{curve.Key.Group}, {curve.Key.State}", [.. curve.Select(x => (double)x.Delay)], [.. curve.Select(x => x.Accuracy)]));
+                plot.Save(Path_("recall.svg"));
+            }
+        }
+        if (report.Subspaces.Count > 0)
+        {
+            Reproduction.WriteCsv(Path_("subspaces.csv"), ["group", "delay", "subspace_sigma_sum", "complement_sigma_sum"],
+                report.Subspaces.Select(x => (IReadOnlyList<string>)[x.Group, Int(x.Delay), Number(x.SubspaceSigmaSum), Number(x.ComplementSigmaSum)]));
+            string probe = report.Probes?.SubspaceProbe ?? "probe";
+            var plot = new LinePlot($"Σσ inside and outside the '{probe}' subspace of the state", new Axis("delay τ (tokens)"), new Axis("Σσ", logarithmic)) { Markers = true };
+            foreach (var curve in report.Subspaces.GroupBy(x => x.Group))
+            {
+                var rows = curve.Where(x => !logarithmic || (x.SubspaceSigmaSum > 0 && x.ComplementSigmaSum > 0)).ToArray();
+                plot.Series.Add(new Series($"{curve.Key}, {probe} subspace", [.. rows.Select(x => (double)x.Delay)], [.. rows.Select(x => x.SubspaceSigmaSum)]));
+                plot.Series.Add(new Series($"{curve.Key}, complement", [.. rows.Select(x => (double)x.Delay)], [.. rows.Select(x => x.ComplementSigmaSum)]));
+            }
+            plot.Save(Path_("subspaces.svg"));
         }
         RunFiles.WriteJson(Path_("memory.json"), run);
     }

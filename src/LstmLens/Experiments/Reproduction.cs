@@ -61,7 +61,7 @@ public static class Reproduction
 {
     /// <summary>Every recipe name.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["hdetach-copy", "hdetach-transfer", "hdetach-pixel", "hdetach-ablation", "lstm1997", "verwimp-cycles", "saphra-rules"];
+        ["hdetach-copy", "hdetach-transfer", "hdetach-pixel", "hdetach-ablation", "lstm1997", "verwimp-cycles", "verwimp-synthetic", "saphra-rules"];
 
     /// <summary>Runs recipe <paramref name="name"/>; returns the Markdown table it wrote to results.md.</summary>
     public static string Run(string name, ReproductionContext context)
@@ -77,6 +77,7 @@ public static class Reproduction
             "hdetach-ablation" => HDetachRecipes.Ablation(context),
             "lstm1997" => Lstm1997Recipe.Run(context),
             "verwimp-cycles" => VerwimpRecipe.Run(context),
+            "verwimp-synthetic" => VerwimpSyntheticRecipe.Run(context),
             "saphra-rules" => SaphraRulesRecipe.Run(context),
             _ => throw new ArgumentException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
         };

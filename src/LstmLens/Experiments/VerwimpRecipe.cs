@@ -92,9 +92,11 @@ public static class VerwimpRecipe
             "A stream's perplexity cannot go below the minimum with line ends; the paper's 1.1375 scores <eos> as certain. Curves in perplexity.svg.");
     }
 
-    private sealed record CyclesRun(ulong Seed, IReadOnlyList<LanguageModelValidation> Validations, double TestPerplexity);
+    /// <summary>One trained seed: its validations, test perplexity and model directory (best validation weights).</summary>
+    internal sealed record CyclesRun(ulong Seed, IReadOnlyList<LanguageModelValidation> Validations, double TestPerplexity, string Directory);
 
-    private static CyclesRun Train(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed)
+    /// <summary>Trains the cycles language model of one seed into its run directory.</summary>
+    internal static CyclesRun Train(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed)
     {
         var rng = new Rng(seed);
         var vocabulary = corpus.Vocabulary;
@@ -116,7 +118,7 @@ public static class VerwimpRecipe
         double testPerplexity = Math.Exp(LanguageModelTrainer.Evaluate(best, test, setup.Batching.EvalBatch, setup.Batching.Bptt).Loss);
         context.Log(string.Create(CultureInfo.InvariantCulture,
             $"seed {seed}: best validation perplexity {Math.Exp(validations.Min(v => v.ValidLoss)):F4}, test perplexity {testPerplexity:F4} after {validations[^1].TrainedTokens:N0} training tokens"));
-        return new CyclesRun(seed, validations, testPerplexity);
+        return new CyclesRun(seed, validations, testPerplexity, directory);
     }
 
     // Validation perplexity against training tokens, mean over seeds with a min–max band, and the two minima.

@@ -12,8 +12,10 @@
 # sides' sigma1 disagree.
 # Environment knobs (defaults): TOKENS=73760 MAX_DELAY=50 METHOD=factored
 #   TORCH_RUNS="float32:2 float32:1 float64:2 float64:1"  LSTMLENS_THREADS=2
-# At full size one PyTorch float32 run on 2 threads of a Zen 3 EPYC takes about 12 minutes and float64
-# about twice that, so the default 2 rounds take hours; TORCH_RUNS="float32:2 float32:1" trims them.
+# Time: at full size one PyTorch float32 run took about 21 minutes on a shared 2-core Zen 3 EPYC and a
+# float64 run about 40 (extrapolated from 5,000 tokens, bench/results/state-gradients-torch-*.md), so the
+# default 2 rounds of 4 PyTorch configurations take about 4 hours plus LstmLens's runs;
+# TORCH_RUNS="float32:2 float32:1" (or ROUNDS=1) trims them.
 set -euo pipefail
 out=$(realpath "${1:?usage: bench/state_gradients.sh OUT_DIR [ROUNDS]}")
 rounds=${2:-2}
@@ -45,7 +47,7 @@ fi
 lstmlens_note=""
 if [ -z "$cli" ]; then
   lstmlens_note="no LstmLens CLI build found (dotnet build -c Release src/LstmLens.Cli); only the PyTorch side ran"
-elif ! dotnet "$cli" memory --help 2>&1 | grep -q -- '--no-normalize'; then
+elif ! grep -q -- '--no-normalize' <<< "$(dotnet "$cli" memory --help 2>&1 || true)"; then
   lstmlens_note="$cli has no \`memory\` verb (with --no-normalize) yet; only the PyTorch side ran"
   cli=""
 fi
@@ -105,6 +107,9 @@ E, H = config["embedding_size"], config["hidden_size"]
 ref_gflop = 2.0 * E * sum(min(t, delay) for t in range(1, tokens)) * H * 2 * H / 1e9
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 cores = sum(1 for l in open("/proc/cpuinfo") if l.startswith("processor"))
+info = {k.strip(): v.strip() for k, _, v in (l.partition(":") for l in open("/proc/cpuinfo")) if k.strip() in ("cpu family", "model")}
+if info:
+    cpu += f", family {info.get('cpu family', '?')} model {info.get('model', '?')}"
 torch_version = subprocess.run(["/usr/bin/python3", "-c", "import torch; print(torch.__version__)"],
                                capture_output=True, text=True).stdout.strip()
 
@@ -162,7 +167,7 @@ if ours:
         verdict = "" if bound is None else (" ok" if worst[0] <= bound and counts_ok else f" FAIL (bound {bound:g})")
         if verdict.startswith(" FAIL"):
             status = 1
-        out.append(f"- PyTorch {r['dtype']} {r["threads"]} thread(s): {worst[0]:.2e} at delay {worst[1]}; "
+        out.append(f"- PyTorch {r['dtype']} {r['threads']} thread(s): {worst[0]:.2e} at delay {worst[1]}; "
                    f"counts {'agree' if counts_ok else 'DIFFER'}{verdict}")
 text = "\n".join(out) + "\n"
 open(report, "w").write(text)

@@ -32,23 +32,28 @@ for the new lane.
       lanes' columns, then the elementwise gate terms above.
   --method factored (default, fastest): every lane shares the step's Jacobian, so the H x H matrices
       M_c = diag(a_f) W_hf + diag(a_i) W_hi + diag(a_g) W_hg and M_h = diag(b_o) W_ho are formed once per
-      step (3H^2 + 2H^2 multiply-adds) and dc_t = f . dc_{t-1} + M_c dh_{t-1},
-      dh_t = (M_h + diag(d) M_c) dh_{t-1} + (d f) . dc_{t-1}: one [rows x H] @ [H x 2H] product, half the
-      textbook's, plus one fused elementwise pass. The new lane's (dc, dh) is the same combination of
-      W_ih's gate blocks (zero previous tangents), so it comes out of the same per-step formation.
+      step (transposed, 5H^2 multiply-adds) and dc_t = f . dc_{t-1} + M_c dh_{t-1},
+      dh_t = (M_h + diag(d) M_c) dh_{t-1} + (d f) . dc_{t-1}: one elementwise pass writes
+      [f . dc_{t-1} | d f . dc_{t-1}] into the next buffer, then one GEMM with beta = 1 adds
+      dh_{t-1}^T [M_c^T | (M_h + diag(d) M_c)^T], a [rows x H] @ [H x 2H] product, half the textbook's.
+      The new lane's (dc, dh) is the same combination of W_ih's gate blocks (zero previous tangents), so
+      it comes out of the same per-step formation (5HE multiply-adds more).
   --method functorch: the textbook cell tangent through functorch.jvp + vmap (measured, slower).
 
 gflop: the FLOPs of the tangent products (the per-step matrix products), counted as
 sum over t = 1..N-1 of 2 * rows_t * H * K with rows_t = E * min(t, D) continuing tangent columns and
-K = 2H (factored) or 4H (textbook, functorch). The per-step formation of M (factored, ~10H(H+E) FLOPs),
+K = 2H (factored) or 4H (textbook, functorch). The per-step formation of M (factored, 10H(H+E) FLOPs),
 the elementwise terms, the primal forward pass and the accumulation are not counted.
 
 seconds: wall time of the analysis (primal forward pass, tangents, accumulation, singular values); reading
 the model and tokenising the text are not included.
 
 Threads: --threads sets torch.set_num_threads and, before torch is imported, OPENBLAS_NUM_THREADS and
-OMP_NUM_THREADS: Debian's torch runs its matrix products in OpenBLAS, whose thread count
-torch.set_num_threads does not control.
+OMP_NUM_THREADS: Debian's torch runs its matrix products in OpenBLAS (pthreads), whose thread count
+torch.set_num_threads does not control. It also sets OMP_WAIT_POLICY=PASSIVE unless the environment sets
+it: with both pools at 2 threads on 2 cores, spinning OpenMP workers (the elementwise ops) and OpenBLAS
+workers took each other's cores and a 2-thread step was slower than a 1-thread one (on a shared 2-core
+Zen 3 EPYC: about 20-26 ms against 16-20 ms per step; passive waiting: 11-16 ms).
 
 The text is read as LstmLens reads a text corpus (src/LstmLens/Data/Corpus.cs, TokenStream.cs,
 Vocabulary.cs): lines split at \\r\\n, \\n or \\r; tokens split at .NET's char.IsWhiteSpace characters; blank
@@ -429,8 +434,9 @@ def self_test():
 def main(argv):
     args = parse_args(argv)
     threads = "1" if args.self_test else str(args.threads)
-    os.environ["OPENBLAS_NUM_THREADS"] = threads     # before torch loads OpenBLAS
+    os.environ["OPENBLAS_NUM_THREADS"] = threads     # before torch loads OpenBLAS and libgomp
     os.environ["OMP_NUM_THREADS"] = threads
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")    # idle OpenMP workers sleep instead of spinning
     global torch
     import torch
     sys.path.insert(0, str(HERE))

@@ -11,7 +11,7 @@
 # and keeps it with every run's CSV and JSON under OUT_DIR/results-<time>/. Exit status 1 when the two
 # sides' sigma1 disagree.
 # Environment knobs (defaults): TOKENS=73760 MAX_DELAY=50 METHOD=factored
-#   TORCH_RUNS="float32:2 float32:1 float64:2 float64:1"  LSTMLENS_THREADS=2
+#   TORCH_RUNS="float32:2 float32:1 float64:2 float64:1"  LSTMLENS_THREADS=2  LSTMLENS_PRECISIONS="float32 float64"
 # Time: at full size one PyTorch float32 run took about 21 minutes on a shared 2-core Zen 3 EPYC and a
 # float64 run about 40 (extrapolated from 5,000 tokens, bench/results/state-gradients-torch-*.md), so the
 # default 2 rounds of 4 PyTorch configurations take about 4 hours plus LstmLens's runs;
@@ -24,6 +24,7 @@ delay=${MAX_DELAY:-50}
 method=${METHOD:-factored}
 torch_runs=${TORCH_RUNS:-float32:2 float32:1 float64:2 float64:1}
 lstmlens_threads=${LSTMLENS_THREADS:-2}
+lstmlens_precisions=${LSTMLENS_PRECISIONS:-float32 float64}
 cd "$(dirname "$0")/.."
 model=$out/model
 text=$out/valid.txt
@@ -60,13 +61,16 @@ record() {  # side dtype threads method round csv wall load0 load1 stdout-file
 import json, sys
 side, dtype, threads, method, rnd, csv, t0, t1, l0, l1, stdout = sys.argv[1:]
 reported = {}
-for line in open(stdout):
-    try:
-        value = json.loads(line)
-        if isinstance(value, dict):
-            reported = value
-    except ValueError:
-        pass
+try:
+    reported = json.load(open(stdout))          # LstmLens: its run's memory.json
+except ValueError:
+    for line in open(stdout):                   # PyTorch: the last JSON line it printed
+        try:
+            value = json.loads(line)
+            if isinstance(value, dict):
+                reported = value
+        except ValueError:
+            pass
 print(json.dumps({"side": side, "dtype": dtype, "threads": int(threads), "method": method, "round": int(rnd),
                   "csv": csv, "wall_s": float(t1) - float(t0), "load_before": float(l0), "load_after": float(l1),
                   "reported": reported}))
@@ -85,15 +89,15 @@ for round in $(seq "$rounds"); do
     record torch "$dtype" "$threads" "$method" "$round" "$results/$name.csv" "$t0" "$t1" "$l0" "$l1" "$results/$name.json"
     echo "round $round: $name $(cat "$results/$name.json")" >&2
   done
-  if [ -n "$cli" ]; then
-    name=lstmlens-float32-t$lstmlens_threads-r$round
+  for precision in ${cli:+$lstmlens_precisions}; do
+    name=lstmlens-$precision-t$lstmlens_threads-r$round
     l0=$(load); t0=$(now)
     dotnet "$cli" memory --model "$model" --data "$text" --tokens "$tokens" --max-delay "$delay" --no-normalize \
-      --precision float32 --threads "$lstmlens_threads" --out "$results/$name" --json > "$results/$name.json"
+      --precision "$precision" --threads "$lstmlens_threads" --out "$results/$name" --json > "$results/$name.jsonl"
     t1=$(now); l1=$(load)
-    record lstmlens float32 "$lstmlens_threads" lstmlens "$round" "$results/$name/memory.csv" "$t0" "$t1" "$l0" "$l1" "$results/$name.json"
+    record lstmlens "$precision" "$lstmlens_threads" lstmlens "$round" "$results/$name/memory.csv" "$t0" "$t1" "$l0" "$l1" "$results/$name/memory.json"
     echo "round $round: $name done in $(/usr/bin/python3 -c "print(round($t1 - $t0, 1))") s" >&2
-  fi
+  done
 done
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- tools bench src 2>/dev/null || echo '+dirty')"
@@ -125,7 +129,7 @@ for key, rs in groups.items():
                  max(max(r["load_before"], r["load_after"]) for r in rs)))
 torch_f32 = [row for row in rows if row[0][0] == "torch" and row[0][1] == "float32"]
 best_torch = min(torch_f32 or [row for row in rows if row[0][0] == "torch"], key=lambda row: row[1])
-ours = [row for row in rows if row[0][0] == "lstmlens"]
+ours = sorted([row for row in rows if row[0][0] == "lstmlens"], key=lambda row: row[0][1] != "float32")
 
 out = ["# State gradients: LstmLens `memory` vs PyTorch (tools/torch_state_gradients.py)", "",
        f"CPU: {cpu} ({cores} logical CPUs); date: {datetime.date.today()}; commit: {commit}; PyTorch {torch_version}.",
@@ -136,10 +140,11 @@ out = ["# State gradients: LstmLens `memory` vs PyTorch (tools/torch_state_gradi
        "reports none), wall is the whole process.", ""]
 if note:
     out += [f"Note: {note}.", ""]
-out += ["| side | dtype | threads | method | runs | seconds | wall s | tokens/s | GFLOP/s | LstmLens/this speed | max load |",
+out += ["| side | dtype | threads | method | runs | seconds | wall s | tokens/s | GFLOP/s | LstmLens speed / this (same dtype) | max load |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
 for (side, dtype, threads, method), seconds, wall, n, peak in sorted(rows, key=lambda row: (row[0][0] != "lstmlens", row[1])):
-    ratio = f"{seconds / ours[0][1]:.2f}" if ours else "–"
+    same = [row for row in ours if row[0][1] == dtype]
+    ratio = f"{seconds / same[0][1]:.2f}" if same else "–"
     out.append(f"| {'LstmLens' if side == 'lstmlens' else 'PyTorch'} | {dtype} | {threads} | {method} | {n} | {seconds:,.1f} | "
                f"{wall:,.1f} | {tokens / seconds:,.1f} | {ref_gflop / seconds:,.1f} | {ratio} | {peak:.1f} |")
 status = 0
@@ -155,7 +160,7 @@ if ours:
                 table[int(row["delay"])] = (int(row["count"]), float(row["sigma1"]))
         return table
 
-    mine = read(next(r for r in runs if r["side"] == "lstmlens")["csv"], "all")
+    mine = read(next(r for r in runs if r["side"] == "lstmlens" and r["dtype"] == "float32")["csv"], "all")
     out += ["", "sigma1 agreement per delay (max over delays of |LstmLens − PyTorch| / |PyTorch|):", ""]
     for r in runs:
         if r["side"] != "torch" or r["round"] != 1:

@@ -187,8 +187,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
         for (int row = 0; row < rows; row++)
         {
             var dhr = dh.Slice(row * h, h);
-            K.Multiply(carry, dhr, dhr);      // dh_t = z ⊙ dh_{t-1} + P
-            K.Add(dhr, p.Slice(row * ldp, h), dhr);
+            K.MultiplyAdd(carry, dhr, p.Slice(row * ldp, h), dhr); // dh_t = z ⊙ dh_{t-1} + P
         }
     }
 

@@ -133,10 +133,8 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
             var dcr = dc.Slice(r * h, h);
             var dhr = dh.Slice(r * h, h);
             var pr = p.Slice(r * ldp, 2 * h);
-            K.Multiply(f, dcr, dcr);          // dc_t = f ⊙ dc_{t-1} + P_c
-            K.Add(dcr, pr[..h], dcr);
-            K.Multiply(a, dcr, dhr);          // dh_t = P_h + a ⊙ dc_t
-            K.Add(dhr, pr[h..], dhr);
+            K.MultiplyAdd(f, dcr, pr[..h], dcr);   // dc_t = f ⊙ dc_{t-1} + P_c
+            K.MultiplyAdd(a, dcr, pr[h..], dhr);   // dh_t = a ⊙ dc_t + P_h
         }
     }
 

@@ -146,6 +146,12 @@ public class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < x.Length; i++) z[i] += x[i] * y[i];
     }
 
+    /// <summary><c>z = x ⊙ y + w</c> (one rounding per operation, not fused); <paramref name="w"/> and z may alias.</summary>
+    public virtual void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> w, Span<T> z)
+    {
+        for (int i = 0; i < x.Length; i++) z[i] = x[i] * y[i] + w[i];
+    }
+
     /// <summary><c>z = x + y</c>.</summary>
     public virtual void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)
     {

@@ -170,6 +170,10 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         TensorPrimitives.MultiplyAdd(x, y[..x.Length], z[..x.Length], z);
 
     /// <inheritdoc/>
+    public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> w, Span<T> z) =>
+        TensorPrimitives.MultiplyAdd(x, y[..x.Length], w[..x.Length], z);
+
+    /// <inheritdoc/>
     public override void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
         TensorPrimitives.Add(x, y[..x.Length], z);
 

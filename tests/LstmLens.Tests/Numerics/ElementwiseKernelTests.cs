@@ -29,6 +29,8 @@ public class ElementwiseKernelTests
             T alpha = T.CreateChecked(-0.37);
             Exact<T>(set, "Multiply", (k, x, y, z) => k.Multiply(x, y, z));
             Exact<T>(set, "MultiplyAdd", (k, x, y, z) => k.MultiplyAdd(x, y, z));
+            Exact<T>(set, "MultiplyAdd with addend", (k, x, y, z) => k.MultiplyAdd(x, y, x, z));
+            Exact<T>(set, "MultiplyAdd with addend in place", (k, x, y, z) => k.MultiplyAdd(x, y, z, z));
             Exact<T>(set, "Add", (k, x, y, z) => k.Add(x, y, z));
             Exact<T>(set, "Axpy", (k, x, _, z) => k.Axpy(alpha, x, z));
             Exact<T>(set, "Scale", (k, _, _, z) => k.Scale(alpha, z));

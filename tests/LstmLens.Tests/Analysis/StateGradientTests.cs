@@ -99,6 +99,56 @@ public class StateGradientTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("lstm1997")]
+    public void Vector_input_gradients_equal_finite_differences(string cell)
+    {
+        // Real-valued inputs, one start position: Ḡ_τ is G_{u,τ} itself, checked column by column by central differences
+        // of the forward pass (LSTM-1997 has no factored step and takes the reference path).
+        const int steps = 12, features = 3, hidden = 4, u = 2, delays = 6;
+        var config = new ModelConfig
+        {
+            Cell = LstmLens.Layers.RecurrentLayers.ParseCell(cell), Input = InputKind.Vectors, InputSize = features, HiddenSize = hidden,
+            NumLayers = 2, OutputSize = 2, InitRange = 0.7,
+        };
+        var model = new SequenceModel<double>(config, new Rng(1));
+        model.Initialize(new Rng(2));
+        var rng = new Rng(3);
+        double[] x = [.. Enumerable.Range(0, steps * features).Select(_ => rng.NextDouble() * 2 - 1)];
+        var result = StateGradients.Compute(model, StateGradientInput.FromVectors(x, features), [new("u", [u])],
+            new StateGradientOptions { Layer = 1, State = StateKind.Cell, MaxDelay = delays });
+        double[] Cells()
+        {
+            var output = new double[steps * hidden];
+            model.Stack.Forward(x, steps, 1, [], output, []);
+            return [.. model.Stack.Layers[1].Cells];
+        }
+        const double h = 1e-6;
+        double worst = 0, largest = 0;
+        for (int k = 0; k < features; k++)
+        {
+            double original = x[u * features + k];
+            x[u * features + k] = original + h;
+            double[] plus = Cells();
+            x[u * features + k] = original - h;
+            double[] minus = Cells();
+            x[u * features + k] = original;
+            for (int tau = 0; tau <= delays; tau++)
+            {
+                var mean = result.Mean(0, tau);                      // [H, E]
+                for (int j = 0; j < hidden; j++)
+                {
+                    double expected = (plus[(u + tau) * hidden + j] - minus[(u + tau) * hidden + j]) / (2 * h);
+                    worst = Math.Max(worst, Math.Abs(mean[j * features + k] - expected));
+                    largest = Math.Max(largest, Math.Abs(expected));
+                }
+            }
+        }
+        Assert.True(largest > 1e-3, "the check is vacuous");
+        Assert.True(worst < 1e-8, $"largest difference from finite differences {worst:E2}");
+    }
+
     [Fact]
     public void Results_are_bit_identical_for_any_thread_count()
     {

@@ -1,4 +1,4 @@
-// The matrix-product shapes of LstmLens training, shared by the BenchmarkDotNet benchmarks and the
+// The matrix-product shapes of LstmLens training and analysis, shared by the BenchmarkDotNet benchmarks and the
 // GFLOP/s report so that both measure the same thing. Not a test fixture.
 using LstmLens.Numerics;
 
@@ -7,12 +7,16 @@ namespace LstmLens.Bench;
 /// <summary>One product <c>C [M, N] = op(A) [M, K] · op(B) [K, N]</c>; TransB stores B as [N, K] (x · Wᵀ).</summary>
 public sealed record GemmShape(int M, int K, int N, bool TransB)
 {
-    /// <summary>The training shapes: recurrent step, input projection, output projection.</summary>
+    /// <summary>
+    /// The training shapes (recurrent step, input projection, output projection) and the state-gradient tangent step of
+    /// the memory benchmark (51 delays × 64 tangent columns through the factored [2H × H] step of an LSTM 256).
+    /// </summary>
     public static IReadOnlyList<GemmShape> Training { get; } =
     [
         new(100, 138, 512, false),
         new(4000, 256, 10000, false),
         new(20, 264, 1024, false),
+        new(3264, 256, 512, false),
     ];
 
     /// <summary>Floating-point operations of one product (a multiply and an add per term).</summary>

@@ -187,7 +187,7 @@ public static class MemoryAnalysis
                 jobs.Add((new PositionGroup($"word:{vocabulary.Tokens[id]}", [.. occurrences]), (result, g) =>
                 {
                     long[] counts = [.. Enumerable.Range(0, delays).Select(tau => result.Count(g, tau))];
-                    double[] sigma1 = [.. Enumerable.Range(0, delays).Select(tau => counts[tau] == 0 ? 0 : Spectrum(result, g, tau, normalization).Sigma1)];
+                    double[] sigma1 = [.. Enumerable.Range(0, delays).Select(tau => counts[tau] == 0 ? 0 : Spectrum(result, g, tau, normalization, vectors: false).Sigma1)];
                     double[] fitted = [.. Enumerable.Range(0, delays).Where(tau => counts[tau] > 0).Select(tau => (double)tau)];
                     var fit = DecayFit.Fit(fitted, [.. fitted.Select(tau => sigma1[(int)tau])]);
                     lock (words) words.Add(new WordMemory(vocabulary.Tokens[id], id, frequency, counts, sigma1, fit));
@@ -255,8 +255,8 @@ public static class MemoryAnalysis
         return normalization?.Normalize(mean, result.StateSize) ?? mean;
     }
 
-    private static SingularSpectrum Spectrum(StateGradientResult result, int g, int tau, EmbeddingNormalization? normalization) =>
-        SingularSpectrum.Of(Normalized(result, g, tau, normalization), result.StateSize, result.InputSize);
+    private static SingularSpectrum Spectrum(StateGradientResult result, int g, int tau, EmbeddingNormalization? normalization, bool vectors = true) =>
+        SingularSpectrum.Of(Normalized(result, g, tau, normalization), result.StateSize, result.InputSize, vectors);
 
     // Eq. 14 with the unit length taken after whitening: d = Z(ē_A − ē_B) / ‖Z(ē_A − ē_B)‖.
     private static double[] DifferenceVector(double[] inputs, int width, int[] wordsA, int[] wordsB, EmbeddingNormalization? normalization)

@@ -9,9 +9,9 @@ namespace LstmLens.Analysis;
 /// <summary>Ḡ = U Σ Vᵀ of one matrix [H, E]: every σ_i in decreasing order and V.</summary>
 public sealed class SingularSpectrum
 {
-    private readonly Matrix<double> _v;
+    private readonly Matrix<double>? _v;
 
-    private SingularSpectrum(double[] sigmas, Matrix<double> v)
+    private SingularSpectrum(double[] sigmas, Matrix<double>? v)
     {
         Sigmas = sigmas;
         _v = v;
@@ -34,24 +34,29 @@ public sealed class SingularSpectrum
     public double Top5Ratio => Sum > 0 ? Sigmas.Take(5).Sum() / Sum : 0;
 
     /// <summary>E, the length of the right singular vectors.</summary>
-    public int Width => _v.RowCount;
+    public int Width => Vectors.RowCount;
 
-    /// <summary>The reduced SVD of <paramref name="matrix"/> [rows, columns] row-major.</summary>
-    public static SingularSpectrum Of(ReadOnlySpan<double> matrix, int rows, int columns)
+    private Matrix<double> Vectors => _v ?? throw new InvalidOperationException("this spectrum was computed without singular vectors");
+
+    /// <summary>
+    /// The SVD of <paramref name="matrix"/> [rows, columns] row-major; with <paramref name="vectors"/> false only the singular
+    /// values (much cheaper; <see cref="RightVector"/> and <see cref="SubspaceCosine"/> then throw).
+    /// </summary>
+    public static SingularSpectrum Of(ReadOnlySpan<double> matrix, int rows, int columns, bool vectors = true)
     {
         if (matrix.Length != rows * columns) throw new ArgumentException($"matrix has {matrix.Length} values for {rows} × {columns}");
-        var svd = Matrix<double>.Build.DenseOfRowMajor(rows, columns, matrix.ToArray()).Svd(computeVectors: true);
-        return new SingularSpectrum([.. svd.S], svd.VT.Transpose());
+        var svd = Matrix<double>.Build.DenseOfRowMajor(rows, columns, matrix.ToArray()).Svd(computeVectors: vectors);
+        return new SingularSpectrum([.. svd.S], vectors ? svd.VT.Transpose() : null);
     }
 
     /// <summary>The right singular vector v_i (0-based i) [E].</summary>
-    public double[] RightVector(int i) => _v.Column(i).ToArray();
+    public double[] RightVector(int i) => Vectors.Column(i).ToArray();
 
     /// <summary>‖V_nᵀ d‖ (eq. 16): the cosine between a unit vector d and the span of the first n right singular vectors.</summary>
     public double SubspaceCosine(ReadOnlySpan<double> direction, int n)
     {
         if (direction.Length != Width) throw new ArgumentException($"direction has {direction.Length} values for width {Width}");
         var d = Vector<double>.Build.DenseOfArray(direction.ToArray());
-        return (_v.SubMatrix(0, Width, 0, Math.Min(n, _v.ColumnCount)).TransposeThisAndMultiply(d)).L2Norm();
+        return Vectors.SubMatrix(0, Width, 0, Math.Min(n, Vectors.ColumnCount)).TransposeThisAndMultiply(d).L2Norm();
     }
 }

@@ -163,7 +163,7 @@ public static class StateProbes
                 double scale = basis[i * k + a];
                 for (int j = 0; j < inputSize; j++) projected[a * inputSize + j] += scale * gradient[i * inputSize + j];
             }
-        return SingularSpectrum.Of(projected, k, inputSize).Sum;
+        return SingularSpectrum.Of(projected, k, inputSize, vectors: false).Sum;
     }
 
     private static ProbeResult Score(ProbeLabels probe, string state, string representation, double[] features, int dimensions, int train, int n)

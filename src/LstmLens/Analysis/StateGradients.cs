@@ -298,18 +298,17 @@ public static class StateGradients
     /// <summary>
     /// The batched fast path. Live start positions form a queue of lanes (oldest first, at most D + 1), each lane E
     /// tangent rows per layer, kept in a ring of lane slots. At every position each layer's step Jacobian is factored
-    /// once; one matrix product per contiguous run of slots applies it to all lanes (threaded inside the kernel), and
-    /// the diagonal terms and the float64 accumulation run over blocks of lanes split between threads. Lanes at one
+    /// once; then each thread takes a contiguous share of the lanes and runs it through every layer (one matrix product
+    /// per layer and run of slots, single-threaded, then the diagonal terms) and into the float64 sums. Lanes at one
     /// position have distinct delays, so threads never add into the same sum, and every sum receives its terms in
-    /// position order: with a kernel set whose products do not depend on the thread count (reference, simd) the
-    /// result is bit-identical for any thread count.
+    /// position order: with a kernel set whose products do not depend on how rows are split (reference, simd) the result
+    /// is bit-identical for any thread count.
     /// </summary>
     private sealed class FactoredEngine<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private const int BlockRows = 256;
         private readonly Plan<T> _plan;
         private readonly Kernels<T> K;
-        private readonly int _e, _capacity, _blockLanes, _widest, _savedThreads;
+        private readonly int _e, _capacity, _widest, _savedThreads;
         private readonly T[][] _dh, _dc;                 // per layer [capacity·E, H_l]: tangents of h and c, lane slot by slot
         private readonly T[] _products;                  // [capacity·E, W_max] P of the current layer
         private readonly T[][] _recurrent, _input, _carry; // per layer [W, H], [W, in], [carry]: the factored step
@@ -317,8 +316,9 @@ public static class StateGradients
         private readonly int[] _laneStart;               // per slot: its start position u
         private readonly double[][] _widened;            // per cell [E·H] scratch for the float64 sums
         private readonly Action<int> _cellBody;
-        private readonly List<(int Slot, int Lanes)> _blocks = []; // this position's blocks of lanes, queue order, none across the ring's end
-        private int _head, _count, _cells, _position, _layer;
+        private readonly List<(int Slot, int Lanes)> _blocks = []; // this position's runs of lane slots, cell by cell
+        private readonly int[] _cellStart;               // [threads + 1] first block of each cell
+        private int _head, _count, _cells, _position, _newSlot;
 
         public FactoredEngine(Plan<T> plan)
         {
@@ -326,7 +326,6 @@ public static class StateGradients
             K = plan.Layers[0].KernelSet;
             _e = plan.InputSize;
             _capacity = plan.MaxDelay + 1;
-            _blockLanes = Math.Max(1, BlockRows / _e);
             int layers = plan.Layers.Length, rows = _capacity * _e;
             _dh = new T[layers][];
             _dc = new T[layers][];
@@ -351,9 +350,11 @@ public static class StateGradients
             _products = new T[rows * _widest];
             _laneStart = new int[_capacity];
             _widened = [.. Enumerable.Range(0, plan.Threads).Select(_ => new double[_e * plan.StateSize])];
+            _cellStart = new int[plan.Threads + 1];
             _cellBody = RunCell;
+            // Each cell computes its lanes' products single-threaded: the cells are the parallelism.
             _savedThreads = Numerics.Compute.Threads;
-            Numerics.Compute.Threads = plan.Threads;
+            Numerics.Compute.Threads = 1;
         }
 
         public void Dispose() => Numerics.Compute.Threads = _savedThreads;
@@ -387,15 +388,6 @@ public static class StateGradients
                 }
             }
             if (_count == 0) return;
-            _blocks.Clear();
-            for (int lane = 0; lane < _count;)
-            {
-                int slot = (_head + lane) % _capacity, lanes = Math.Min(Math.Min(_blockLanes, _count - lane), _capacity - slot);
-                _blocks.Add((slot, lanes));
-                lane += lanes;
-            }
-            _position = position;
-            _cells = Math.Min(_plan.Threads, _blocks.Count);
             for (int l = 0; l < _dh.Length; l++)
             {
                 var layer = _plan.Layers[l];
@@ -403,26 +395,63 @@ public static class StateGradients
                 layer.Linearize(local, 0, _recurrent[l], _input[l], _carry[l]);
                 K.Prepare(true, _recurrent[l], h, h, w, _preparedRecurrent[l]);
                 if (l > 0) K.Prepare(true, _input[l], layer.InputSize, layer.InputSize, w, _preparedInput[l]);
-                // P = dh_{t-1} · recurrentᵀ (+ dh_t of the layer below · inputᵀ) over each contiguous run of slots.
-                int first = _head, live = _count;
-                while (live > 0)
+            }
+            // Cell c takes lanes [c·n/cells, (c+1)·n/cells) of the queue, in at most two runs of slots (the ring's end splits one).
+            _cells = Math.Min(_plan.Threads, _count);
+            _blocks.Clear();
+            for (int cell = 0; cell < _cells; cell++)
+            {
+                int lane = cell * _count / _cells, last = (cell + 1) * _count / _cells;
+                _cellStart[cell] = _blocks.Count;
+                while (lane < last)
                 {
-                    int slots = Math.Min(live, _capacity - first);
-                    Products(l, first * _e, slots * _e);
-                    live -= slots;
-                    first = 0;
+                    int slot = (_head + lane) % _capacity, lanes = Math.Min(last - lane, _capacity - slot);
+                    _blocks.Add((slot, lanes));
+                    lane += lanes;
                 }
-                if (l == 0 && newLane)
+            }
+            _cellStart[_cells] = _blocks.Count;
+            _position = position;
+            _newSlot = newLane ? newSlot : -1;
+            if (_cells == 1 || !WorkerTeam.Shared.TryRun(_cells, _cells, _cellBody))
+                for (int cell = 0; cell < _cells; cell++) _cellBody(cell);
+        }
+
+        private void RunCell(int cell)
+        {
+            for (int b = _cellStart[cell]; b < _cellStart[cell + 1]; b++)
+            {
+                var (slot, lanes) = _blocks[b];
+                RunBlock(slot, lanes, _widened[cell]);
+            }
+        }
+
+        // Lanes [slot, slot + lanes) through every layer's step (P, the new lane's input, the diagonal terms), then into the sums.
+        private void RunBlock(int slot, int lanes, Span<double> widened)
+        {
+            int e = _e, row0 = slot * e, rows = lanes * e;
+            for (int l = 0; l < _dh.Length; l++)
+            {
+                var layer = _plan.Layers[l];
+                int h = layer.HiddenSize, w = layer.LinearizedWidth;
+                Products(l, row0, rows);
+                if (l == 0 && _newSlot >= slot && _newSlot < slot + lanes)
                 {
                     // The new lane's input tangent is the identity: row k of its P gains column k of the input factor.
                     var input = _input[0];
-                    var p = _products.AsSpan(newSlot * _e * _widest, _e * w);
-                    for (int k = 0; k < _e; k++)
-                        for (int j = 0; j < w; j++) p[k * w + j] += input[j * _e + k];
+                    var p = _products.AsSpan(_newSlot * e * _widest, e * _widest);
+                    for (int k = 0; k < e; k++)
+                        for (int j = 0; j < w; j++) p[k * _widest + j] += input[j * e + k];
                 }
-                _layer = l;
-                if (_cells == 1 || !WorkerTeam.Shared.TryRun(_cells, _cells, _cellBody))
-                    for (int cell = 0; cell < _cells; cell++) _cellBody(cell);
+                var dc = _dc[l].Length > 0 ? _dc[l].AsSpan(row0 * h, rows * h) : [];
+                layer.CompleteLinearizedStep(_carry[l], _products.AsSpan(row0 * _widest, rows * _widest), rows, _widest, _dh[l].AsSpan(row0 * h, rows * h), dc);
+            }
+            int top = _dh.Length - 1, size = _plan.StateSize, block = e * size;
+            var states = (_plan.State == StateKind.Cell ? _dc[top] : _dh[top]).AsSpan(row0 * size, rows * size);
+            for (int i = 0; i < lanes; i++)
+            {
+                int u = _laneStart[slot + i];
+                _plan.Accumulate(u, _position - u, states.Slice(i * block, block), widened);
             }
         }
 
@@ -435,29 +464,6 @@ public static class StateGradients
             if (layerIndex == 0) return;
             int below = layer.InputSize;
             K.Gemm(false, _dh[layerIndex - 1].AsSpan(row0 * below, rows * below), below, _preparedInput[layerIndex], rows, T.One, T.One, p, _widest);
-        }
-
-        // Cell c takes blocks [c·n/cells, (c+1)·n/cells): the current layer's diagonal terms, then at the top layer the sums.
-        private void RunCell(int cell)
-        {
-            var layer = _plan.Layers[_layer];
-            int e = _e, h = layer.HiddenSize, w = layer.LinearizedWidth;
-            bool top = _layer == _dh.Length - 1;
-            for (int b = cell * _blocks.Count / _cells; b < (cell + 1) * _blocks.Count / _cells; b++)
-            {
-                var (slot, lanes) = _blocks[b];
-                int row0 = slot * e;
-                for (int i = 0; i < lanes; i++)
-                {
-                    int row = row0 + i * e;
-                    var dh = _dh[_layer].AsSpan(row * h, e * h);                          // [E, H]
-                    var dc = _dc[_layer].Length > 0 ? _dc[_layer].AsSpan(row * h, e * h) : [];
-                    layer.CompleteLinearizedStep(_carry[_layer], _products.AsSpan(row * _widest, e * _widest), e, _widest, dh, dc);
-                    if (!top) continue;
-                    int u = _laneStart[slot + i];
-                    _plan.Accumulate(u, _position - u, _plan.State == StateKind.Cell ? dc : dh, _widened[cell]);
-                }
-            }
         }
     }
 

@@ -8,6 +8,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using LstmLens.Layers;
 using LstmLens.Models;
 using LstmLens.Numerics;
@@ -226,7 +227,7 @@ public static class StateGradients
                     fedSteps = span;
                 }
                 int block = e * plan.StateSize;
-                for (int tau = 0; tau < span; tau++) plan.Accumulate(u, tau, state.AsSpan(tau * block, block), new double[block]);
+                for (int tau = 0; tau < span; tau++) plan.Accumulate(u, tau, state.AsSpan(tau * block, block));
             }
             progress?.Invoke(end);
         }
@@ -314,7 +315,6 @@ public static class StateGradients
         private readonly T[][] _recurrent, _input, _carry; // per layer [W, H], [W, in], [carry]: the factored step
         private readonly PreparedOperand<T>[] _preparedRecurrent, _preparedInput;
         private readonly int[] _laneStart;               // per slot: its start position u
-        private readonly double[][] _widened;            // per cell [E·H] scratch for the float64 sums
         private readonly Action<int> _cellBody;
         private readonly List<(int Slot, int Lanes)> _blocks = []; // this position's runs of lane slots, cell by cell
         private readonly int[] _cellStart;               // [threads + 1] first block of each cell
@@ -349,7 +349,6 @@ public static class StateGradients
             }
             _products = new T[rows * _widest];
             _laneStart = new int[_capacity];
-            _widened = [.. Enumerable.Range(0, plan.Threads).Select(_ => new double[_e * plan.StateSize])];
             _cellStart = new int[plan.Threads + 1];
             _cellBody = RunCell;
             // Each cell computes its lanes' products single-threaded: the cells are the parallelism.
@@ -422,12 +421,12 @@ public static class StateGradients
             for (int b = _cellStart[cell]; b < _cellStart[cell + 1]; b++)
             {
                 var (slot, lanes) = _blocks[b];
-                RunBlock(slot, lanes, _widened[cell]);
+                RunBlock(slot, lanes);
             }
         }
 
         // Lanes [slot, slot + lanes) through every layer's step (P, the new lane's input, the diagonal terms), then into the sums.
-        private void RunBlock(int slot, int lanes, Span<double> widened)
+        private void RunBlock(int slot, int lanes)
         {
             int e = _e, row0 = slot * e, rows = lanes * e;
             for (int l = 0; l < _dh.Length; l++)
@@ -451,7 +450,7 @@ public static class StateGradients
             for (int i = 0; i < lanes; i++)
             {
                 int u = _laneStart[slot + i];
-                _plan.Accumulate(u, _position - u, states.Slice(i * block, block), widened);
+                _plan.Accumulate(u, _position - u, states.Slice(i * block, block));
             }
         }
 
@@ -560,23 +559,35 @@ public static class StateGradients
 
         public void Encode(int start, int steps, Span<T> x) => StateGradients.Encode(_model, _input, start, steps, x);
 
-        /// <summary>Adds the state tangent of start <paramref name="u"/> at delay τ, [E, H], to every group of u; <paramref name="widened"/> is [E·H] scratch.</summary>
-        public void Accumulate(int u, int tau, ReadOnlySpan<T> tangent, Span<double> widened)
+        /// <summary>Adds the state tangent of start <paramref name="u"/> at delay τ, [E, H], to every group of u.</summary>
+        public void Accumulate(int u, int tau, ReadOnlySpan<T> tangent)
         {
             var groups = GroupsOf(u);
             if (groups.IsEmpty) return;
-            ReadOnlySpan<double> values;
-            if (typeof(T) == typeof(double)) values = MemoryMarshal.Cast<T, double>(tangent);
-            else
-            {
-                TensorPrimitives.ConvertTruncating(MemoryMarshal.Cast<T, float>(tangent), widened);
-                values = widened;
-            }
             foreach (int g in groups)
             {
                 var sum = _sums[g * (MaxDelay + 1) + tau] ??= new double[InputSize * StateSize];
-                TensorPrimitives.Add(sum, values, sum);
+                if (typeof(T) == typeof(double)) TensorPrimitives.Add(sum, MemoryMarshal.Cast<T, double>(tangent), sum);
+                else AddWidened(MemoryMarshal.Cast<T, float>(tangent), sum);
             }
+        }
+
+        /// <summary><c>sum += x</c> with x widened to float64 (exactly), in one pass.</summary>
+        private static void AddWidened(ReadOnlySpan<float> x, Span<double> sum)
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                ref float source = ref MemoryMarshal.GetReference(x);
+                ref double target = ref MemoryMarshal.GetReference(sum);
+                for (; i + Vector256<float>.Count <= x.Length; i += Vector256<float>.Count)
+                {
+                    var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)i));
+                    (Vector256.LoadUnsafe(ref target, (nuint)i) + low).StoreUnsafe(ref target, (nuint)i);
+                    (Vector256.LoadUnsafe(ref target, (nuint)(i + Vector256<double>.Count)) + high).StoreUnsafe(ref target, (nuint)(i + Vector256<double>.Count));
+                }
+            }
+            for (; i < x.Length; i++) sum[i] += x[i];
         }
 
         public StateGradientResult Result()

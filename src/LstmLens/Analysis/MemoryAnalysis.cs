@@ -1,5 +1,5 @@
 // The memory analysis of one model on one text (Verwimp et al. 2019, §4–5), as `lstmlens memory` runs it:
-// Ḡ_τ per group by StateGradients, normalised by the embedding covariance (eq. 10), and read through the SVD
+// Ḡ_τ per group by StateGradients, normalised by the embedding covariance (eq. 10; optionally read without it too), and read through the SVD
 // (σ1, σ1/Σσ, Σ_{i≤5}σ_i/Σσ); optionally per word with the exponential decay of σ1 (eq. 13, Figure 9) and
 // difference vectors between word classes (eqs. 14–20, Figures 10–11, Table 3). Groups that do not fit the
 // memory budget together run in several passes over the text; and, when asked, probes on the states (StateProbes)
@@ -21,6 +21,9 @@ public sealed record MemoryOptions
 
     /// <summary>Normalise by the embedding covariance (embedding models only; one-hot input is never normalised).</summary>
     public bool Normalize { get; init; } = true;
+
+    /// <summary>When normalising, also read the groups' Ḡ_τ without the normalisation, from the same pass (Verwimp et al. Figure 4a).</summary>
+    public bool AlsoUnnormalized { get; init; }
 
     /// <summary>Also every word type with at least <see cref="MinCount"/> occurrences, with its decay fit.</summary>
     public bool PerWord { get; init; }
@@ -83,6 +86,9 @@ public sealed record MemoryReport
     /// <summary>Why (or how) the gradients were normalised, in words.</summary>
     public required string NormalizationNote { get; init; }
 
+    /// <summary>Per group and delay without the normalisation (empty unless <see cref="MemoryOptions.AlsoUnnormalized"/> and normalised).</summary>
+    public IReadOnlyList<GroupMemory> UnnormalizedGroups { get; init; } = [];
+
     /// <summary>Per word (empty unless asked).</summary>
     public IReadOnlyList<WordMemory> Words { get; init; } = [];
 
@@ -140,6 +146,8 @@ public static class MemoryAnalysis
 
         var jobs = new List<(PositionGroup Group, Action<StateGradientResult, int> Reduce)>();
         var groups = new List<GroupMemory>[mainGroups.Length];
+        var unnormalized = new List<GroupMemory>[mainGroups.Length];
+        bool alsoUnnormalized = options.AlsoUnnormalized && normalization is not null;
         var subspaces = new List<SubspaceMemory>[mainGroups.Length];
         for (int i = 0; i < mainGroups.Length; i++)
         {
@@ -148,6 +156,11 @@ public static class MemoryAnalysis
             {
                 groups[slot] = [.. Enumerable.Range(0, delays).AsParallel().AsOrdered()
                     .Select(tau => new GroupMemory(result.Groups[g], tau, result.Count(g, tau), Spectrum(result, g, tau, normalization)))];
+                if (alsoUnnormalized)
+                {
+                    unnormalized[slot] = [.. Enumerable.Range(0, delays).AsParallel().AsOrdered()
+                        .Select(tau => new GroupMemory(result.Groups[g], tau, result.Count(g, tau), Spectrum(result, g, tau, null)))];
+                }
                 if (probes?.Subspace is not double[] basis) return;
                 var complement = LinearDiscriminantAnalysis.Complement(basis, result.StateSize, probes.SubspaceSize);
                 subspaces[slot] = [.. Enumerable.Range(0, delays).AsParallel().AsOrdered().Select(tau =>
@@ -214,6 +227,7 @@ public static class MemoryAnalysis
             Groups = [.. groups.SelectMany(g => g)],
             Normalization = normalization,
             NormalizationNote = note,
+            UnnormalizedGroups = alsoUnnormalized ? [.. unnormalized.SelectMany(g => g)] : [],
             Words = words,
             FrequencyBins = Bins(words, options.MinCount),
             Differences = differences,

@@ -2,7 +2,7 @@
 // sigmas.csv, words.csv, word_sigma1.csv, word_bins.csv, differences.csv, probes.csv, recall.csv, subspaces.csv,
 // memory.json and the figures in the
 // paper's shapes (σ1 and selectiveness against delay, decay fits, difference vectors); and the overlay of several
-// such directories in one figure. Every column is documented in docs/memory.md. Not the analysis (MemoryAnalysis).
+// such directories (or chosen groups of them) in one figure. Every column is documented in docs/memory.md. Not the analysis (MemoryAnalysis).
 using System.Globalization;
 using LstmLens.Analysis;
 using LstmLens.Reporting;
@@ -43,7 +43,7 @@ public static class MemoryFiles
             Reproduction.WriteCsv(Path_("differences.csv"), ["difference", "delay", "count", "relative_memory", "cosine1", "cosine5", "sigma1_ratio", "top5_ratio"],
                 report.Differences.SelectMany(d => d.Delays.Select(x => (IReadOnlyList<string>)[d.Name, Int(x.Delay), Int(x.Count), Number(x.RelativeMemory),
                     Number(x.Cosine1), Number(x.Cosine5), Number(x.Sigma1Ratio), Number(x.Top5Ratio)])));
-            PlotDifferences(directory, report.Differences);
+            PlotDifferences(directory, "", report.Differences);
         }
         if (report.Probes is { } probes)
         {
@@ -118,6 +118,23 @@ public static class MemoryFiles
         return curves.Count;
     }
 
+    /// <summary>
+    /// Overlays chosen groups of memory runs: {prefix}sigma1.svg and {prefix}selectiveness.svg in <paramref name="directory"/>, one curve
+    /// per entry of <paramref name="curves"/> (a run directory, one of its groups, the legend label).
+    /// </summary>
+    public static void WriteComparison(string directory, IReadOnlyList<(string Directory, string Group, string Label)> curves, string prefix, bool logarithmic = true)
+    {
+        ArgumentNullException.ThrowIfNull(curves);
+        var plotted = new List<(string Name, GroupMemoryCurve Curve)>();
+        foreach (var (run, group, label) in curves)
+        {
+            var rows = ReadMemory(run).Where(g => g.Group == group).Select(g => g.Rows).FirstOrDefault()
+                ?? throw new InvalidDataException($"{Path.Combine(run, "memory.csv")}: no group '{group}'");
+            plotted.Add((label, new GroupMemoryCurve(rows)));
+        }
+        Plot(directory, prefix, plotted, logarithmic);
+    }
+
     private sealed record GroupMemoryCurve(IReadOnlyList<(int Delay, double Sigma1, double Sigma1Ratio, double Top5Ratio)> Rows);
 
     private static void PlotGroups(string directory, string prefix, IEnumerable<(string Name, GroupMemory Row)> rows, bool logarithmic) =>
@@ -158,9 +175,13 @@ public static class MemoryFiles
         byFrequency.Save(Path.Combine(directory, "decay_by_frequency.svg"));
     }
 
-    // Figures 10–11: relative memory m and the cosines with the top-1 and top-5 right singular vectors.
-    private static void PlotDifferences(string directory, IReadOnlyList<DifferenceMemory> differences)
+    /// <summary>
+    /// Verwimp et al. Figures 10–11: {prefix}differences.svg (relative memory m against delay) and {prefix}differences_cosine.svg
+    /// (cosines with the top-1 and top-5 right singular vectors) of <paramref name="differences"/>.
+    /// </summary>
+    public static void PlotDifferences(string directory, string prefix, IReadOnlyList<DifferenceMemory> differences)
     {
+        ArgumentNullException.ThrowIfNull(differences);
         var relative = new LinePlot("Relative memory of difference vectors: m = ‖Ḡd‖/σ1", new Axis("delay τ (tokens)"), new Axis("m") { Min = 0, Max = 1 });
         var cosine = new LinePlot("Cosine with the best-remembered directions: ‖Vₙᵀd‖", new Axis("delay τ (tokens)"), new Axis("cosine") { Min = 0, Max = 1 });
         foreach (var d in differences)
@@ -170,8 +191,8 @@ public static class MemoryFiles
             cosine.Series.Add(new Series($"{d.Name}, n = 1", x, [.. d.Delays.Select(r => r.Cosine1)]));
             cosine.Series.Add(new Series($"{d.Name}, n = 5", x, [.. d.Delays.Select(r => r.Cosine5)]));
         }
-        relative.Save(Path.Combine(directory, "differences.svg"));
-        cosine.Save(Path.Combine(directory, "differences_cosine.svg"));
+        relative.Save(Path.Combine(directory, $"{prefix}differences.svg"));
+        cosine.Save(Path.Combine(directory, $"{prefix}differences_cosine.svg"));
     }
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -3,6 +3,7 @@
 // results do not depend on the spread) with each run's metrics.jsonl kept under runs/; and the result
 // files: results.csv, results.md (our numbers beside the paper's) and learning curves as SVG. Not a
 // recipe: the experiments themselves live in the *Recipe files.
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using LstmLens.Models;
@@ -32,6 +33,9 @@ public sealed record ReproductionContext(ReproductionScale Scale, int Seeds, str
 
     /// <summary>Optional test images for hdetach-pixel: evaluation on them instead of on draws from the training images.</summary>
     public TaskParameters? TestData { get; init; }
+
+    /// <summary>A corpus directory with train.txt, valid.txt and test.txt in word/TAG form (verwimp-memory).</summary>
+    public string? Corpus { get; init; }
 }
 
 /// <summary>One training configuration run over several seeds.</summary>
@@ -61,7 +65,13 @@ public static class Reproduction
 {
     /// <summary>Every recipe name.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["hdetach-copy", "hdetach-transfer", "hdetach-pixel", "hdetach-ablation", "lstm1997", "verwimp-cycles", "verwimp-synthetic", "saphra-rules"];
+        ["hdetach-copy", "hdetach-transfer", "hdetach-pixel", "hdetach-ablation", "lstm1997", "verwimp-cycles", "verwimp-synthetic", "verwimp-memory", "saphra-rules"];
+
+    /// <summary>
+    /// Seeds per configuration when --seeds is not given: 3, except verwimp-memory at --quick (1: its five language models and
+    /// their analyses fill the quick budget with one seed each).
+    /// </summary>
+    public static int DefaultSeeds(string name, ReproductionScale scale) => name == "verwimp-memory" && scale == ReproductionScale.Quick ? 1 : 3;
 
     /// <summary>Runs recipe <paramref name="name"/>; returns the Markdown table it wrote to results.md.</summary>
     public static string Run(string name, ReproductionContext context)
@@ -78,6 +88,7 @@ public static class Reproduction
             "lstm1997" => Lstm1997Recipe.Run(context),
             "verwimp-cycles" => VerwimpRecipe.Run(context),
             "verwimp-synthetic" => VerwimpSyntheticRecipe.Run(context),
+            "verwimp-memory" => VerwimpMemoryRecipe.Run(context),
             "saphra-rules" => SaphraRulesRecipe.Run(context),
             _ => throw new ArgumentException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
         };
@@ -111,8 +122,8 @@ public static class Reproduction
     }
 
     /// <summary>
-    /// <paramref name="run"/> applied to every job, the jobs spread over the cores, each single-threaded (so a job's
-    /// result does not depend on the spread); results in job order.
+    /// <paramref name="run"/> applied to every job, the jobs spread over the cores in order (a core that finishes takes the
+    /// next job), each single-threaded (so a job's result does not depend on the spread); results in job order.
     /// </summary>
     public static TResult[] InParallel<TJob, TResult>(IReadOnlyList<TJob> jobs, Func<TJob, TResult> run)
     {
@@ -123,7 +134,9 @@ public static class Reproduction
         Compute.Threads = 1;
         try
         {
-            Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i => results[i] = run(jobs[i]));
+            // Unbuffered: each free core takes the next job in order, so recipes can put their longest jobs first.
+            Parallel.ForEach(Partitioner.Create(Enumerable.Range(0, jobs.Count), EnumerablePartitionerOptions.NoBuffering),
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i => results[i] = run(jobs[i]));
         }
         finally
         {

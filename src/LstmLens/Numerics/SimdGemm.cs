@@ -367,7 +367,9 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         int w = TLanes.Count;
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        // Row offsets computed once, so that the loop's only address arithmetic is the two increments.
+        nint o1 = rs, o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs, o5 = 5 * rs;
+        for (T* end = pb + (nint)kc * 2 * w; pb < end; pb += 2 * w, pa += cs)
         {
             TV b0 = TLanes.Load(pb);
             TV b1 = TLanes.Load(pb + w);
@@ -376,36 +378,34 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
             c01 = TLanes.MultiplyAdd(a, b1, c01);
             if (rows > 1)
             {
-                a = TLanes.Broadcast(pa[1 * rs]);
+                a = TLanes.Broadcast(pa[o1]);
                 c10 = TLanes.MultiplyAdd(a, b0, c10);
                 c11 = TLanes.MultiplyAdd(a, b1, c11);
             }
             if (rows > 2)
             {
-                a = TLanes.Broadcast(pa[2 * rs]);
+                a = TLanes.Broadcast(pa[o2]);
                 c20 = TLanes.MultiplyAdd(a, b0, c20);
                 c21 = TLanes.MultiplyAdd(a, b1, c21);
             }
             if (rows > 3)
             {
-                a = TLanes.Broadcast(pa[3 * rs]);
+                a = TLanes.Broadcast(pa[o3]);
                 c30 = TLanes.MultiplyAdd(a, b0, c30);
                 c31 = TLanes.MultiplyAdd(a, b1, c31);
             }
             if (rows > 4)
             {
-                a = TLanes.Broadcast(pa[4 * rs]);
+                a = TLanes.Broadcast(pa[o4]);
                 c40 = TLanes.MultiplyAdd(a, b0, c40);
                 c41 = TLanes.MultiplyAdd(a, b1, c41);
             }
             if (rows > 5)
             {
-                a = TLanes.Broadcast(pa[5 * rs]);
+                a = TLanes.Broadcast(pa[o5]);
                 c50 = TLanes.MultiplyAdd(a, b0, c50);
                 c51 = TLanes.MultiplyAdd(a, b1, c51);
             }
-            pa += cs;
-            pb += 2 * w;
         }
         StoreRow<TLanes, TV>(output, 0, c00, c01);
         if (rows > 1) StoreRow<TLanes, TV>(output, 1, c10, c11);
@@ -466,14 +466,27 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     {
         public static int Count => Vector<T>.Count;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<T> Load(T* source) => Vector.Load(source);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Store(Vector<T> value, T* destination) => Vector.Store(value, destination);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<T> Broadcast(T value) => Vector.Create(value);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<T> MultiplyAdd(Vector<T> a, Vector<T> b, Vector<T> acc)
         {
+            // x64: the FMA3 intrinsic with the broadcast operand second, which the JIT compiles to vfmadd231 into the
+            // accumulator; Vector.FusedMultiplyAdd gets the 213 form plus a register copy per step (measured 15-25% slower).
+            if (Fma.IsSupported && Vector<T>.Count == Vector256<T>.Count)
+            {
+                if (typeof(T) == typeof(float))
+                    return Fma.MultiplyAdd(b.AsVector256().As<T, float>(), a.AsVector256().As<T, float>(), acc.AsVector256().As<T, float>()).As<float, T>().AsVector();
+                if (typeof(T) == typeof(double))
+                    return Fma.MultiplyAdd(b.AsVector256().As<T, double>(), a.AsVector256().As<T, double>(), acc.AsVector256().As<T, double>()).As<double, T>().AsVector();
+            }
             if (SimdSupport.FusedMultiplyAdd)
             {
                 if (typeof(T) == typeof(float))
@@ -484,8 +497,10 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
             return a * b + acc;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<T> Scale(Vector<T> value, T factor) => value * factor;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector<T> Add(Vector<T> a, Vector<T> b) => a + b;
     }
 
@@ -494,21 +509,27 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     {
         public static int Count => Vector512<T>.Count;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> Load(T* source) => Vector512.Load(source);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Store(Vector512<T> value, T* destination) => Vector512.Store(value, destination);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> acc)
         {
             if (typeof(T) == typeof(float))
-                return Vector512.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), acc.As<T, float>()).As<float, T>();
-            return Vector512.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), acc.As<T, double>()).As<double, T>();
+                return Avx512F.FusedMultiplyAdd(b.As<T, float>(), a.As<T, float>(), acc.As<T, float>()).As<float, T>();
+            return Avx512F.FusedMultiplyAdd(b.As<T, double>(), a.As<T, double>(), acc.As<T, double>()).As<double, T>();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> Scale(Vector512<T> value, T factor) => value * factor;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
     }
 

@@ -43,7 +43,7 @@ internal static class GflopsReport
         var sets = new List<string> { "simd" };
         if (Compute.IsAvailable("openblas")) sets.Add("openblas");
 
-        Console.WriteLine($"CPU: {CpuModel()}");
+        Console.WriteLine($"CPU: {LstmLens.Experiments.RunFiles.CpuModel()}");
         Console.WriteLine($"Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"Compute: {Compute.Describe()}");
         Console.WriteLine($"Clock: {(threadCpuClock ? "CPU time of the calling thread" : "wall")}, load average before: {LoadAverage()}");
@@ -127,13 +127,5 @@ internal static class GflopsReport
     {
         const string file = "/proc/loadavg";
         return File.Exists(file) ? string.Join(' ', File.ReadAllText(file).Split(' ').Take(3)) : "n/a";
-    }
-
-    /// <summary>The "model name" line of /proc/cpuinfo, or the architecture where there is none.</summary>
-    internal static string CpuModel()
-    {
-        const string file = "/proc/cpuinfo";
-        string? line = File.Exists(file) ? File.ReadLines(file).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
-        return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
     }
 }

@@ -1,12 +1,14 @@
-// `lstmlens demo`: the main job on built-in data, no download. Trains a small LSTM on a short copying
-// task (remember symbols across a blank delay) and prints the loss and recall accuracy as they improve.
+// `lstmlens demo`: the main job on built-in data, no download. Trains a small LSTM language model on the
+// cycles corpus, runs the state-gradient memory analysis and the probes (LstmLens.Experiments.CyclesDemo),
+// prints what they found in plain words and writes runs/demo/ with its report.html. The directory is built
+// beside its final place and moved there only when complete, so a failed or interrupted demo leaves the
+// previous one whole. Not the analysis itself.
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using LstmLens.Cli.Output;
-using LstmLens.Models;
-using LstmLens.Tasks;
-using LstmLens.Training;
+using LstmLens.Experiments;
+using LstmLens.Reporting;
 
 namespace LstmLens.Cli.Commands;
 
@@ -16,41 +18,85 @@ public static class DemoCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var steps = new Option<int>("--steps") { Description = "Training updates", DefaultValueFactory = _ => 600 };
-        steps.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--steps must be at least 1"); });
+        var quick = new Option<bool>("--quick") { Description = "A few seconds instead of about a minute (smaller corpus and analysis; for tests)" };
+        var output = new Option<string>("--out") { Description = "Run directory (an earlier demo there is replaced)", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
+        var force = new Option<bool>("--force") { Description = "Replace a non-empty --out that does not hold an earlier demo" };
         var threads = CommonOptions.Threads();
         var kernels = CommonOptions.Kernels();
         var seed = CommonOptions.Seed();
-        var command = new Command("demo", "Train a small LSTM on a built-in copying task and show it learn") { steps, threads, kernels, seed };
+        var command = new Command("demo", "Train a small LSTM language model on a built-in corpus, look inside it and write a report") { quick, output, force, threads, kernels, seed };
         command.SetAction(r =>
         {
-            Console.WriteLine(CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!));
-            Run(r.GetValue(steps), r.GetValue(seed));
+            var started = DateTime.UtcNow;
+            string directory = r.GetValue(output)!;
+            CheckOutput(directory, r.GetValue(force));
+            string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
+            Console.WriteLine(environment);
+            var result = Run(directory, CyclesDemoSettings.For(r.GetValue(quick), r.GetValue(threads)), r.GetValue(seed));
+            Console.WriteLine();
+            Console.Write(CyclesDemo.Summary(result).ToText());
+            RunReportOutput.Finish(r, directory, environment, started);
             return 0;
         });
         return command;
     }
 
-    private static void Run(int updates, ulong seed)
+    private static CyclesDemoResult Run(string directory, CyclesDemoSettings settings, ulong seed)
     {
-        const int batchSize = 32, hidden = 64, reportEvery = 50;
-        var task = new CopyingTask(delay: 10, symbols: 5, alphabet: 4);
-        var clock = new Stopwatch();
-        var trainer = new TaskTrainer<float>(task, new ModelConfig { InputSize = task.InputSize, HiddenSize = hidden, OutputSize = task.OutputSize },
-            new TrainingOptions { Optimizer = "adam", LearningRate = 0.01, ClipNorm = 1.0, Seed = seed },
-            new TaskTrainingOptions { BatchSize = batchSize, MaxSequences = (long)updates * batchSize, EvaluateEvery = reportEvery * batchSize, StopWhenSolved = false })
+        var setup = settings.Setup;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Cycles corpus (Verwimp et al.): a new token, then the previous new token 15 times; LSTM {setup.Model.HiddenSize}, " +
+            $"{setup.TrainTokens:N0} training tokens, {setup.Training.Optimizer} lr {setup.Training.LearningRate}; then the memory analysis of {settings.Analysis.Tokens:N0} positions."));
+        string full = Path.GetFullPath(directory);
+        string partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.partial-{Environment.ProcessId}");
+        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        CyclesDemoResult result = null!;
+        try
         {
-            Evaluated = e => ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
-                $"step {e.Updates,5}  loss {e.TrainingLoss:F4}  recall accuracy {e.Score.Accuracy:P1}  ({e.Sequences * task.Length / clock.Elapsed.TotalSeconds:N0} tokens/s)")),
-        };
+            long tokensPerUpdate = (long)setup.Batching.Batch * setup.Batching.Bptt;
+            // One bar: training takes the first 60 %, the analysis the rest (about their shares of the time at full size).
+            ProgressDisplay.Run("demo", 1.0, progress =>
+            {
+                result = CyclesDemo.Run(partial, settings, seed, ProgressDisplay.Line, p =>
+                {
+                    progress(0.6 * p.Window / p.Windows);
+                    if (p.Window % Math.Max(1, p.Windows / 5) == 0)
+                        ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
+                            $"{p.Window * tokensPerUpdate,10:N0} tokens  training perplexity {Math.Exp(p.TrainLoss):F3}"));
+                }, (done, total) => progress(0.6 + 0.4 * done / Math.Max(1, total)));
+            });
+            if (Directory.Exists(full)) Directory.Delete(full, recursive: true); // CheckOutput allowed it: empty, an earlier demo, or --force
+            Directory.Move(partial, full);
+        }
+        finally
+        {
+            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"trained in {result.TrainingSeconds:F1} s, analysed in {result.AnalysisSeconds:F1} s"));
+        return result;
+    }
 
-        Console.WriteLine($"Copying task: remember {task.Symbols} symbols over {task.Delay} blank steps; LSTM with {hidden} units, " +
-            $"{trainer.Model.Store.Length:N0} parameters, Adam, batch {batchSize}. Chance accuracy {1.0 / task.Alphabet:P0}.");
-        clock.Restart();
-        ProgressDisplay.Run("training", updates, progress =>
+    /// <summary>Refuses a file, or a non-empty directory that holds no earlier demo unless --force.</summary>
+    private static void CheckOutput(string directory, bool force)
+    {
+        if (File.Exists(directory)) throw new ArgumentException($"--out {directory} is a file");
+        if (!Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any() || force || IsDemo(directory)) return;
+        throw new ArgumentException($"--out {directory} is not empty and holds no earlier demo; choose a new directory or add --force to replace it");
+    }
+
+    private static bool IsDemo(string directory)
+    {
+        string record = Path.Combine(directory, RunReport.RecordFile);
+        if (!File.Exists(record)) return false;
+        try
         {
-            trainer.Train(sequences => progress(sequences / batchSize));
-        });
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done in {clock.Elapsed.TotalSeconds:F1} s"));
+            using var json = JsonDocument.Parse(File.ReadAllText(record));
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("verb", out var verb) && verb.ValueEquals("demo");
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

@@ -74,6 +74,7 @@ public static class MemoryCommand
         string modelDirectory = r.GetValue(o.Model) ?? throw new ArgumentException("--model is required (or --compare to overlay earlier runs)");
         string dataPath = r.GetValue(o.Data) ?? throw new ArgumentException("--data is required");
         bool json = r.GetValue(o.Json);
+        var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
         string? outDirectory = r.GetValue(o.Out);
         if (outDirectory is not null) CheckOutput(outDirectory, r.GetValue(o.Force));
@@ -166,6 +167,7 @@ public static class MemoryCommand
         };
         MemoryFiles.Write(outDirectory, report, run, logarithmic: !r.GetValue(o.Linear));
         if (!json) Console.WriteLine($"wrote {outDirectory}/memory.csv, sigmas.csv, memory.json and figures");
+        RunReportOutput.Finish(r, outDirectory, environment, started, quiet: json);
         return 0;
     }
 
@@ -222,11 +224,14 @@ public static class MemoryCommand
         string[] labels = r.GetValue(o.Label) ?? [];
         if (labels.Length > 0 && labels.Length != runs.Length) throw new ArgumentException($"--label was given {labels.Length} times for {runs.Length} --compare directories");
         string outDirectory = r.GetValue(o.Out) ?? throw new ArgumentException("--compare needs --out for the figures");
+        var started = DateTime.UtcNow;
+        string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
         Directory.CreateDirectory(outDirectory);
         int curves = MemoryFiles.WriteComparison(outDirectory,
             [.. runs.Select((run, i) => (run, labels.Length > 0 ? labels[i] : Path.GetFileName(Path.TrimEndingDirectorySeparator(run))))],
             r.GetValue(o.CompareGroup), logarithmic: !r.GetValue(o.Linear));
         Console.WriteLine($"wrote {outDirectory}/compare_sigma1.svg and compare_selectiveness.svg ({curves} curves from {runs.Length} runs)");
+        RunReportOutput.Finish(r, outDirectory, environment, started);
         return 0;
     }
 

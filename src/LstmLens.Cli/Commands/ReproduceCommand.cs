@@ -35,7 +35,9 @@ public static class ReproduceCommand
         {
             if (r.GetValue(quick) && r.GetValue(full)) throw new ArgumentException("--quick and --full exclude each other");
             if ((r.GetValue(testImages) is null) != (r.GetValue(testLabels) is null)) throw new ArgumentException("--test-images and --test-labels go together");
-            Console.WriteLine(CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!));
+            var started = DateTime.UtcNow;
+            string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
+            Console.WriteLine(environment);
             string directory = r.GetValue(output)!;
             string name = r.GetValue(recipe)!;
             var scale = r.GetValue(full) ? ReproductionScale.Full : ReproductionScale.Quick;
@@ -49,6 +51,7 @@ public static class ReproduceCommand
             Console.WriteLine();
             Console.Write(markdown);
             Console.WriteLine($"wrote {Path.Combine(directory, "results.md")}, results.csv and curves");
+            RunReportOutput.Finish(r, directory, environment, started);
             return 0;
         });
         return command;

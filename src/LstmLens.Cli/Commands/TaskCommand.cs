@@ -27,6 +27,7 @@ public static class TaskCommand
         o.AddTo(command);
         command.SetAction(r =>
         {
+            var started = DateTime.UtcNow;
             string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
             string name = r.GetValue(taskName)!;
             var parameters = o.Parameters(r);
@@ -81,6 +82,7 @@ public static class TaskCommand
             if (json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(summary));
+                if (directory is not null) RunReportOutput.Finish(r, directory, environment, started, quiet: true);
                 return 0;
             }
             foreach (var t in transferResults)
@@ -91,6 +93,7 @@ public static class TaskCommand
                 : result.Solved ? $"solved after {result.SequencesToSuccess:N0} sequences" : "not solved";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: {outcome}; {result.Sequences:N0} sequences seen; final accuracy {final.Score.Accuracy:P2}, mean absolute error {final.Score.MeanAbsoluteError:G4}, loss {final.Loss:G4}"));
+            if (directory is not null) RunReportOutput.Finish(r, directory, environment, started);
             return 0;
         });
         return command;

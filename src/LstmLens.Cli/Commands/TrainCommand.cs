@@ -88,7 +88,9 @@ public static class TrainCommand
 
     private static int Run(ParseResult r, Options o)
     {
-        Console.WriteLine(CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!));
+        var started = DateTime.UtcNow;
+        string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
+        Console.WriteLine(environment);
         string directory = r.GetValue(o.Out)!;
         bool resume = r.GetValue(o.Resume);
         string? initFrom = r.GetValue(o.InitFrom);
@@ -188,7 +190,9 @@ public static class TrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
-        return Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
+        int exit = Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
+        RunReportOutput.Finish(r, directory, environment, started, quiet: r.GetValue(o.Json));
+        return exit;
     }
 
     /// <summary>Throws unless the model directory of --init-from has this run's vocabulary and architecture options.</summary>

@@ -86,7 +86,7 @@ public static class MemoryFiles
         var groups = new List<(string, List<(int, double, double, double)>)>();
         for (int i = 1; i < lines.Length; i++)
         {
-            var fields = SplitCsv(lines[i]);
+            var fields = Data.Csv.Split(lines[i]);
             if (fields.Count != MemoryColumns.Count
                 || !int.TryParse(fields[1], CultureInfo.InvariantCulture, out int delay)
                 || !double.TryParse(fields[3], CultureInfo.InvariantCulture, out double sigma1)
@@ -198,21 +198,4 @@ public static class MemoryFiles
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Number(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static List<string> SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var field = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
-            else if (c == '"') quoted = !quoted;
-            else if (c == ',' && !quoted) { fields.Add(field.ToString()); field.Clear(); }
-            else field.Append(c);
-        }
-        fields.Add(field.ToString());
-        return fields;
-    }
 }

@@ -153,18 +153,23 @@ public static class Reproduction
     }
 
     /// <summary>
-    /// <see cref="RunDirectory"/> of a language-model run, with config.json (model, training and batching sections, as
-    /// `lstmlens train` writes them) and vocab.txt, so that the best model the trainer keeps there loads like any model
-    /// directory (`lstmlens eval`, <see cref="ModelFiles.Load{T}"/>).
+    /// <see cref="RunDirectory"/> of a language-model run, with the files of <see cref="WriteLanguageModelFiles"/>, so that the best
+    /// model the trainer keeps there loads like any model directory (`lstmlens eval`, <see cref="ModelFiles.Load{T}"/>).
     /// </summary>
     public static string LanguageModelDirectory(ReproductionContext context, string name, ulong seed, ModelConfig model, Data.Vocabulary vocabulary,
         TrainingOptions training, LanguageModelSettings batching)
     {
-        ArgumentNullException.ThrowIfNull(vocabulary);
         string directory = RunDirectory(context, name, seed);
+        WriteLanguageModelFiles(directory, model, vocabulary, training, batching);
+        return directory;
+    }
+
+    /// <summary>config.json (model, training and batching sections, as `lstmlens train` writes them) and vocab.txt in <paramref name="directory"/>.</summary>
+    public static void WriteLanguageModelFiles(string directory, ModelConfig model, Data.Vocabulary vocabulary, TrainingOptions training, LanguageModelSettings batching)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
         ModelFiles.WriteConfig(directory, model, new Dictionary<string, object> { ["training"] = training, ["batching"] = batching });
         vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
-        return directory;
     }
 
     /// <summary>Accuracy and loss curves of every group (mean over seeds, min–max band) as {prefix}accuracy.svg and {prefix}loss.svg.</summary>
@@ -183,7 +188,7 @@ public static class Reproduction
         ArgumentNullException.ThrowIfNull(rows);
         var text = new StringBuilder();
         foreach (var row in rows.Prepend(header))
-            text.Append(string.Join(',', row.Select(f => f.Contains(',', StringComparison.Ordinal) || f.Contains('"', StringComparison.Ordinal) ? $"\"{f.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : f))).Append('\n');
+            text.Append(Data.Csv.Join(row)).Append('\n');
         Data.AtomicFile.WriteAllText(path, text.ToString());
     }
 

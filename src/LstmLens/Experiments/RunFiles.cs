@@ -1,6 +1,8 @@
 // The files a task run or a reproduction leaves in its directory besides metrics.jsonl: JSON documents
-// (config.json, result.json) and the learning curves of one or more groups of runs as SVG (accuracy and
-// loss against training sequences, the mean over seeds with a min–max band). Not the training itself.
+// (config.json, result.json), the run record every verb writes (run.json: verb, command line, environment,
+// CPU, start and duration) and the learning curves of one or more groups of runs as SVG (accuracy and loss
+// against training sequences, the mean over seeds with a min–max band). Not the training itself.
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LstmLens.Reporting;
@@ -23,6 +25,29 @@ public static class RunFiles
 
     /// <summary>Writes <paramref name="value"/> as indented JSON to <paramref name="path"/> atomically.</summary>
     public static void WriteJson(string path, object value) => Data.AtomicFile.WriteAllText(path, ToJson(value) + "\n");
+
+    /// <summary>
+    /// Writes run.json in <paramref name="directory"/>: the verb, its command line, the environment line printed at start-up (version,
+    /// kernels, SIMD, BLAS, threads), the CPU model, when the run started (UTC) and how long it took.
+    /// </summary>
+    public static void WriteRecord(string directory, string verb, string command, string environment, DateTime started, TimeSpan elapsed) =>
+        WriteJson(Path.Combine(directory, Reporting.RunReport.RecordFile), new
+        {
+            verb,
+            command,
+            environment,
+            cpu = CpuModel(),
+            started = started.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            seconds = Math.Round(elapsed.TotalSeconds, 3),
+        });
+
+    /// <summary>The "model name" line of /proc/cpuinfo, or the architecture where there is none.</summary>
+    public static string CpuModel()
+    {
+        const string file = "/proc/cpuinfo";
+        string? line = File.Exists(file) ? File.ReadLines(file).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+        return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+    }
 
     /// <summary>
     /// Writes <c>{prefix}accuracy.svg</c> and <c>{prefix}loss.svg</c> in <paramref name="directory"/>: one series per group

@@ -51,6 +51,17 @@ public sealed record VerwimpCyclesSetup(int TrainTokens, int ValidTokens, int Te
         $"validation on {ValidTokens:N0} tokens, test on {TestTokens:N0} (the paper: 16M training tokens, 160k validation and test).");
 }
 
+/// <summary>One trained seed: its validations, test perplexity and model directory (best validation weights).</summary>
+/// <param name="Seed">The seed of the corpus draws, the initialisation and training.</param>
+/// <param name="Validations">Every validation, in order.</param>
+/// <param name="TestPerplexity">Test perplexity of the weights with the best validation perplexity.</param>
+/// <param name="Directory">The model directory (config.json, vocab.txt, model.safetensors, metrics.jsonl).</param>
+public sealed record CyclesRun(ulong Seed, IReadOnlyList<LanguageModelValidation> Validations, double TestPerplexity, string Directory)
+{
+    /// <summary>The best validation perplexity.</summary>
+    public double ValidationPerplexity => Math.Exp(Validations.Min(v => v.ValidLoss));
+}
+
 /// <summary>The verwimp-cycles recipe.</summary>
 public static class VerwimpRecipe
 {
@@ -92,12 +103,21 @@ public static class VerwimpRecipe
             "A stream's perplexity cannot go below the minimum with line ends; the paper's 1.1375 scores <eos> as certain. Curves in perplexity.svg.");
     }
 
-    /// <summary>One trained seed: its validations, test perplexity and model directory (best validation weights).</summary>
-    internal sealed record CyclesRun(ulong Seed, IReadOnlyList<LanguageModelValidation> Validations, double TestPerplexity, string Directory);
+    /// <summary>Trains the cycles language model of one seed into its run directory under the reproduction's runs/.</summary>
+    internal static CyclesRun Train(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed) =>
+        Train(Reproduction.RunDirectory(context, "lstm50", seed), setup, corpus, seed, context.Log);
 
-    /// <summary>Trains the cycles language model of one seed into its run directory.</summary>
-    internal static CyclesRun Train(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed)
+    /// <summary>
+    /// Trains the cycles language model of <paramref name="setup"/> with <paramref name="seed"/> into <paramref name="directory"/> (created):
+    /// config.json, vocab.txt, metrics.jsonl and model.safetensors with the best validation weights; the test perplexity of those
+    /// weights. Training steps are reported to <paramref name="progress"/>, the outcome to <paramref name="log"/>.
+    /// </summary>
+    public static CyclesRun Train(string directory, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed, Action<string> log,
+        Action<TrainingProgress>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(log);
         var rng = new Rng(seed);
         var vocabulary = corpus.Vocabulary;
         int[] train = SyntheticCorpus.Ids(corpus.Lines(rng.Split()), vocabulary, setup.TrainTokens);
@@ -107,18 +127,19 @@ public static class VerwimpRecipe
         var training = setup.Training with { Seed = seed };
         var model = new SequenceModel<float>(config, rng.Split());
         model.Initialize(rng.Split());
-        string directory = Reproduction.LanguageModelDirectory(context, "lstm50", seed, config, vocabulary, training, setup.Batching);
+        Reproduction.WriteLanguageModelFiles(System.IO.Directory.CreateDirectory(directory).FullName, config, vocabulary, training, setup.Batching);
         var validations = new List<LanguageModelValidation>();
         var trainer = new LanguageModelTrainer(model, training, setup.Batching, train, valid, directory, rng.Split())
         {
             Validated = validations.Add,
         };
-        trainer.Run(resume: false, CancellationToken.None);
+        trainer.Run(resume: false, CancellationToken.None, progress);
         var (best, _, _) = ModelFiles.Load<float>(directory);
         double testPerplexity = Math.Exp(LanguageModelTrainer.Evaluate(best, test, setup.Batching.EvalBatch, setup.Batching.Bptt).Loss);
-        context.Log(string.Create(CultureInfo.InvariantCulture,
-            $"seed {seed}: best validation perplexity {Math.Exp(validations.Min(v => v.ValidLoss)):F4}, test perplexity {testPerplexity:F4} after {validations[^1].TrainedTokens:N0} training tokens"));
-        return new CyclesRun(seed, validations, testPerplexity, directory);
+        var run = new CyclesRun(seed, validations, testPerplexity, System.IO.Path.GetFullPath(directory));
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"seed {seed}: best validation perplexity {run.ValidationPerplexity:F4}, test perplexity {testPerplexity:F4} after {validations[^1].TrainedTokens:N0} training tokens"));
+        return run;
     }
 
     // Validation perplexity against training tokens, mean over seeds with a min–max band, and the two minima.

@@ -14,6 +14,10 @@ using LstmLens.Tasks;
 
 namespace LstmLens.Experiments;
 
+/// <summary>How a cycles model is analysed: positions of the fresh stream, largest delay, positions the probes are tested on (the last ones),
+/// directions of the count probe's subspace, threads.</summary>
+public sealed record CyclesAnalysisSettings(int Tokens, int MaxDelay, int TestPositions, int SubspaceSize = 5, int Threads = 1);
+
 /// <summary>The verwimp-synthetic recipe.</summary>
 public static class VerwimpSyntheticRecipe
 {
@@ -66,27 +70,42 @@ public static class VerwimpSyntheticRecipe
     private static SeedAnalysis Analyse(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed)
     {
         var trained = VerwimpRecipe.Train(context, setup, corpus, seed);
-        var (model, vocabulary, _) = ModelFiles.Load<float>(trained.Directory);
-        var rng = new Rng(seed * 7919 + 17);                           // a stream none of the training, validation or test draws share
-        Sentence[] lines = [.. corpus.Lines(rng).Take(setup.ValidTokens / 60 + 10)];
-        var stream = TokenStream.From(lines, vocabulary!, setup.ValidTokens);
-        var options = new MemoryOptions
-        {
-            Gradient = new StateGradientOptions { State = StateKind.Cell, MaxDelay = MaxDelay, Threads = 1 },
-            Groups = ["all", "cycles:new"],
-            Probe = "cycles",
-            ProbeTest = TestFor(setup),
-            SubspaceProbe = "count",
-            SubspaceSize = SubspaceSize,
-        };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var report = MemoryAnalysis.Run(model, vocabulary!, stream, null, options);
+        var (report, lines) = Analyse(trained.Directory, corpus, new CyclesAnalysisSettings(setup.ValidTokens, MaxDelay, TestFor(setup), SubspaceSize), seed);
         string directory = Path.Combine(context.Directory, "runs", $"analysis-seed{seed}");
         Directory.CreateDirectory(directory);
-        MemoryFiles.Write(directory, report, new { model = trained.Directory, tokens = stream.Count, seed, seconds = clock.Elapsed.TotalSeconds });
+        MemoryFiles.Write(directory, report, new { model = trained.Directory, tokens = report.Tokens, seed, seconds = clock.Elapsed.TotalSeconds });
         if (seed == 1) SyntheticCorpus.WriteText(Path.Combine(directory, "text.txt"), lines); // the analysed text is its first ValidTokens positions
-        context.Log(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: analysis of {stream.Count:N0} positions in {clock.Elapsed.TotalSeconds:F1} s"));
-        return new SeedAnalysis(seed, report, Math.Exp(trained.Validations.Min(v => v.ValidLoss)));
+        context.Log(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: analysis of {report.Tokens:N0} positions in {clock.Elapsed.TotalSeconds:F1} s"));
+        return new SeedAnalysis(seed, report, trained.ValidationPerplexity);
+    }
+
+    /// <summary>
+    /// The memory analysis of the cycles model in <paramref name="modelDirectory"/> on a fresh stream of the corpus drawn from
+    /// <paramref name="seed"/> (one no training, validation or test stream shares): Ḡ_τ of the cell state for all positions and for
+    /// the new tokens (cycles:new), LDA probes for token id, new token and count on c and h, the count probe's subspace and its
+    /// complement, and the recall of the new token τ steps later. Returns the report and the lines drawn (the analysed text is
+    /// their first <see cref="CyclesAnalysisSettings.Tokens"/> positions). <paramref name="progress"/> gets (positions done, in all).
+    /// </summary>
+    public static (MemoryReport Report, IReadOnlyList<Sentence> Lines) Analyse(string modelDirectory, CycleCorpus corpus, CyclesAnalysisSettings settings, ulong seed,
+        Action<long, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(settings);
+        var (model, vocabulary, _) = ModelFiles.Load<float>(modelDirectory);
+        var rng = new Rng(seed * 7919 + 17);
+        Sentence[] lines = [.. corpus.Lines(rng).Take(settings.Tokens / 60 + 10)]; // more than enough: a line of the paper's corpus holds at least 81 tokens
+        var stream = TokenStream.From(lines, vocabulary!, settings.Tokens);
+        var options = new MemoryOptions
+        {
+            Gradient = new StateGradientOptions { State = StateKind.Cell, MaxDelay = settings.MaxDelay, Threads = settings.Threads },
+            Groups = ["all", "cycles:new"],
+            Probe = "cycles",
+            ProbeTest = settings.TestPositions,
+            SubspaceProbe = "count",
+            SubspaceSize = settings.SubspaceSize,
+        };
+        return (MemoryAnalysis.Run(model, vocabulary!, stream, null, options, progress), lines);
     }
 
     private static string Tables(IReadOnlyList<SeedAnalysis> runs)

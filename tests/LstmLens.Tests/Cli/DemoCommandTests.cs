@@ -1,19 +1,43 @@
+using LstmLens.Tests.Data;
+
 namespace LstmLens.Tests.Cli;
 
-public class DemoCommandTests
+public sealed class DemoCommandTests : IDisposable
 {
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
     [Fact]
-    public void Demo_reports_environment_progress_and_loss()
+    public void Quick_demo_trains_analyses_summarises_and_writes_its_report()
     {
-        var (exit, output, error) = CliRunner.Run("demo", "--steps", "100", "--threads", "1");
-        Assert.Equal(0, exit);
-        Assert.Equal("", error);
-        string[] lines = output.Trim().Split('\n');
-        Assert.StartsWith("LstmLens ", lines[0]);
-        Assert.Contains("threads 1", lines[0]);
-        var losses = lines.Where(l => l.StartsWith("step ")).Select(l => double.Parse(l.Split("loss ")[1].Split(' ')[0])).ToArray();
-        Assert.Equal(2, losses.Length);
-        Assert.True(losses[1] < losses[0], $"loss should fall: {string.Join(", ", losses)}");
+        string run = Path.Combine(_dir.Path, "demo");
+        var (exit, output, error) = CliRunner.Run("demo", "--quick", "--threads", "1", "--out", run);
+        Assert.True(exit == 0, error);
+        Assert.StartsWith("LstmLens ", output);
+        Assert.Contains("threads 1", output.Split('\n')[0]);
+        Assert.Contains("What the state remembers: ", output);
+        Assert.Contains($"report: {Path.Combine(run, "report.html")}", output);
         Assert.DoesNotContain('\u001b', output); // redirected output has no escape codes
+        foreach (string file in new[] { "summary.md", "run.json", "report.html", "memory.csv", "probes.csv", "recall.csv", "sigma1.svg", "recall.svg", "training.svg",
+            "text.txt", "model/config.json", "model/model.safetensors", "model/metrics.jsonl" })
+            Assert.True(File.Exists(Path.Combine(run, file)), $"{file} missing");
+        string summary = File.ReadAllText(Path.Combine(run, "summary.md"));
+        Assert.StartsWith("# What an LSTM remembers", summary);
+        Assert.Contains("Figure: sigma1.svg", summary);
+        // The perplexity the summary quotes is the best of metrics.jsonl.
+        double best = File.ReadLines(Path.Combine(run, "model", "metrics.jsonl"))
+            .Min(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("valid_perplexity").GetDouble());
+        Assert.Contains(best.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), summary);
+        Assert.Empty(Directory.GetDirectories(_dir.Path, ".demo.partial-*"));
+
+        // A second demo replaces the first; a directory that holds something else is refused and left as it was.
+        (exit, _, error) = CliRunner.Run("demo", "--quick", "--threads", "1", "--out", run);
+        Assert.True(exit == 0, error);
+        string other = _dir.Write("notes.txt", "mine");
+        (exit, _, error) = CliRunner.Run("demo", "--quick", "--out", _dir.Path);
+        Assert.Equal(1, exit);
+        Assert.Contains("holds no earlier demo", error);
+        Assert.Equal("mine", File.ReadAllText(other));
     }
 }

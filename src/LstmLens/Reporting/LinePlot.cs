@@ -69,7 +69,7 @@ public sealed record Axis(string Label, bool Logarithmic = false)
 /// <summary>A line plot written as SVG.</summary>
 public sealed class LinePlot
 {
-    private const double Width = 720, Height = 440, Left = 70, Right = 180, Top = 40, Bottom = 55;
+    private const double Width = 760, Height = 440, Left = 70, Right = 220, Top = 40, Bottom = 55;
     // Okabe & Ito (2008), black moved last: blue, vermillion, bluish green, orange, reddish purple, sky blue, yellow, black.
     private static readonly string[] Palette = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 
@@ -198,11 +198,14 @@ public sealed class LinePlot
         if (run.Count > 0) yield return [.. run];
     }
 
-    /// <summary>Tick label: up to 4 significant digits, powers of ten beyond 10⁴ or below 10⁻³ as 1e5.</summary>
-    private static string Label(double value) =>
-        value != 0 && (Math.Abs(value) >= 1e5 || Math.Abs(value) < 1e-3)
-            ? value.ToString("0.###e0", CultureInfo.InvariantCulture)
-            : value.ToString("G4", CultureInfo.InvariantCulture);
+    /// <summary>Tick label: up to 4 significant digits; 20k and 1.5M from 10⁴ up, powers of ten below 10⁻³ as 1e-4.</summary>
+    private static string Label(double value) => Math.Abs(value) switch
+    {
+        >= 1e6 => (value / 1e6).ToString("G4", CultureInfo.InvariantCulture) + "M",
+        >= 1e4 => (value / 1e3).ToString("G4", CultureInfo.InvariantCulture) + "k",
+        > 0 and < 1e-3 => value.ToString("0.###e0", CultureInfo.InvariantCulture),
+        _ => value.ToString("G4", CultureInfo.InvariantCulture),
+    };
 
     private static string Escape(string text) => SecurityElement.Escape(text) ?? "";
 

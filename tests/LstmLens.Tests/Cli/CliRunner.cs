@@ -7,7 +7,10 @@ internal static class CliRunner
 {
     private static readonly Lock Gate = new();
 
-    public static (int Exit, string Out, string Err) Run(params string[] args)
+    public static (int Exit, string Out, string Err) Run(params string[] args) => Capture(() => CommandRunner.Run(Verbs.Root(), args));
+
+    /// <summary>Runs <paramref name="run"/> with the console captured; returns its exit code and what it printed.</summary>
+    public static (int Exit, string Out, string Err) Capture(Func<int> run)
     {
         lock (Gate) // Console redirection is process-wide
         {
@@ -18,7 +21,7 @@ internal static class CliRunner
             Console.SetError(errWriter);
             try
             {
-                int exit = CommandRunner.Run(Verbs.Root(), args);
+                int exit = run();
                 return (exit, outWriter.ToString(), errWriter.ToString());
             }
             finally

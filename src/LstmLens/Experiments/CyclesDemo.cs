@@ -141,7 +141,7 @@ public static class CyclesDemo
     {
         var validations = result.Training.Validations;
         double[] x = [.. validations.Select(v => (double)v.TrainedTokens)];
-        var plot = new LinePlot("Learning the cycles corpus", new Axis("training tokens"), new Axis("validation perplexity", Logarithmic: true));
+        var plot = new LinePlot("Learning the cycles corpus", new Axis("training tokens"), new Axis("validation perplexity"));
         plot.Series.Add(new Series($"LSTM {result.Settings.Setup.Model.HiddenSize}, validation", x, [.. validations.Select(v => Math.Exp(v.ValidLoss))]));
         plot.Series.Add(new Series("best possible", [x[0], x[^1]], [result.Corpus.MinimalPerplexity, result.Corpus.MinimalPerplexity]));
         plot.Save(Path.Combine(directory, "training.svg"));

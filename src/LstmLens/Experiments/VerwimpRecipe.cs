@@ -113,7 +113,7 @@ public static class VerwimpRecipe
         {
             Validated = validations.Add,
         };
-        trainer.Run(resume: false, CancellationToken.None);
+        Reproduction.TrainToEnd(trainer, $"verwimp-cycles seed {seed}");
         var (best, _, _) = ModelFiles.Load<float>(directory);
         double testPerplexity = Math.Exp(LanguageModelTrainer.Evaluate(best, test, setup.Batching.EvalBatch, setup.Batching.Bptt).Loss);
         context.Log(string.Create(CultureInfo.InvariantCulture,

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using LstmLens.Cli;
 
 namespace LstmLens.Tests.Cli;
@@ -7,7 +8,9 @@ internal static class CliRunner
 {
     private static readonly Lock Gate = new();
 
-    public static (int Exit, string Out, string Err) Run(params string[] args)
+    public static (int Exit, string Out, string Err) Run(params string[] args) => Run(Verbs.Root(), args);
+
+    public static (int Exit, string Out, string Err) Run(RootCommand root, params string[] args)
     {
         lock (Gate) // Console redirection is process-wide
         {
@@ -18,7 +21,7 @@ internal static class CliRunner
             Console.SetError(errWriter);
             try
             {
-                int exit = CommandRunner.Run(Verbs.Root(), args);
+                int exit = CommandRunner.Run(root, args);
                 return (exit, outWriter.ToString(), errWriter.ToString());
             }
             finally

@@ -12,6 +12,7 @@
 # sides' sigma1 disagree.
 # Environment knobs (defaults): TOKENS=73760 MAX_DELAY=50 METHOD=factored
 #   TORCH_RUNS="float32:2 float32:1 float64:2 float64:1"  LSTMLENS_THREADS=2  LSTMLENS_PRECISIONS="float32 float64"
+#   LSTMLENS_KERNELS=auto (a list such as "simd openblas" runs each kernel set)
 # Time: at full size one PyTorch float32 run took about 21 minutes on a shared 2-core Zen 3 EPYC and a
 # float64 run about 40 (extrapolated from 5,000 tokens, bench/results/state-gradients-torch-*.md), so the
 # default 2 rounds of 4 PyTorch configurations take about 4 hours plus LstmLens's runs;
@@ -25,6 +26,7 @@ method=${METHOD:-factored}
 torch_runs=${TORCH_RUNS:-float32:2 float32:1 float64:2 float64:1}
 lstmlens_threads=${LSTMLENS_THREADS:-2}
 lstmlens_precisions=${LSTMLENS_PRECISIONS:-float32 float64}
+lstmlens_kernels=${LSTMLENS_KERNELS:-auto}
 cd "$(dirname "$0")/.."
 model=$out/model
 text=$out/valid.txt
@@ -90,13 +92,15 @@ for round in $(seq "$rounds"); do
     echo "round $round: $name $(cat "$results/$name.json")" >&2
   done
   for precision in ${cli:+$lstmlens_precisions}; do
-    name=lstmlens-$precision-t$lstmlens_threads-r$round
-    l0=$(load); t0=$(now)
-    dotnet "$cli" memory --model "$model" --data "$text" --tokens "$tokens" --max-delay "$delay" --no-normalize \
-      --precision "$precision" --threads "$lstmlens_threads" --out "$results/$name" --json > "$results/$name.jsonl"
-    t1=$(now); l1=$(load)
-    record lstmlens "$precision" "$lstmlens_threads" lstmlens "$round" "$results/$name/memory.csv" "$t0" "$t1" "$l0" "$l1" "$results/$name/memory.json"
-    echo "round $round: $name done in $(/usr/bin/python3 -c "print(round($t1 - $t0, 1))") s" >&2
+    for kernels in $lstmlens_kernels; do
+      name=lstmlens-$precision-$kernels-t$lstmlens_threads-r$round
+      l0=$(load); t0=$(now)
+      dotnet "$cli" memory --model "$model" --data "$text" --tokens "$tokens" --max-delay "$delay" --no-normalize \
+        --precision "$precision" --threads "$lstmlens_threads" --kernels "$kernels" --out "$results/$name" --json > "$results/$name.jsonl"
+      t1=$(now); l1=$(load)
+      record lstmlens "$precision" "$lstmlens_threads" "kernels $kernels" "$round" "$results/$name/memory.csv" "$t0" "$t1" "$l0" "$l1" "$results/$name/memory.json"
+      echo "round $round: $name done in $(/usr/bin/python3 -c "print(round($t1 - $t0, 1))") s" >&2
+    done
   done
 done
 
@@ -129,7 +133,7 @@ for key, rs in groups.items():
                  max(max(r["load_before"], r["load_after"]) for r in rs)))
 torch_f32 = [row for row in rows if row[0][0] == "torch" and row[0][1] == "float32"]
 best_torch = min(torch_f32 or [row for row in rows if row[0][0] == "torch"], key=lambda row: row[1])
-ours = sorted([row for row in rows if row[0][0] == "lstmlens"], key=lambda row: row[0][1] != "float32")
+ours = sorted([row for row in rows if row[0][0] == "lstmlens"], key=lambda row: (row[0][1] != "float32", row[1]))
 
 out = ["# State gradients: LstmLens `memory` vs PyTorch (tools/torch_state_gradients.py)", "",
        f"CPU: {cpu} ({cores} logical CPUs); date: {datetime.date.today()}; commit: {commit}; PyTorch {torch_version}.",
@@ -160,7 +164,7 @@ if ours:
                 table[int(row["delay"])] = (int(row["count"]), float(row["sigma1"]))
         return table
 
-    mine = read(next(r for r in runs if r["side"] == "lstmlens" and r["dtype"] == "float32")["csv"], "all")
+    mine = read(next(r for r in runs if r["side"] == "lstmlens" and r["dtype"] == "float32")["csv"], "all")   # the first kernel set's run
     out += ["", "sigma1 agreement per delay (max over delays of |LstmLens − PyTorch| / |PyTorch|):", ""]
     for r in runs:
         if r["side"] != "torch" or r["round"] != 1:

@@ -43,6 +43,8 @@ public static class CommonOptions
     /// <summary>Applies --threads and --kernels and returns the environment line to print at start-up.</summary>
     public static string Configure(int threads, string kernels)
     {
+        if (!Compute.IsAvailable(kernels))
+            throw new OptionException($"--kernels {kernels}: OpenBLAS (libopenblas.so.0) could not be loaded; install the Debian package libopenblas0, or choose --kernels simd or auto");
         Compute.Threads = threads;
         Compute.Use(kernels);
         return $"LstmLens {typeof(Compute).Assembly.GetName().Version?.ToString(3)}: {Compute.Describe()}";

@@ -38,10 +38,10 @@ public static class BenchCommand
         command.SetAction(r =>
         {
             string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
-            if (r.GetValue(iterations) < 1) throw new ArgumentException("--iters must be at least 1");
+            if (r.GetValue(iterations) < 1) throw new OptionException("--iters must be at least 1");
             var names = r.GetValue(configs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = names.FirstOrDefault(n => !Configs.ContainsKey(n));
-            if (unknown is not null) throw new ArgumentException($"--configs: unknown configuration '{unknown}' (expected {string.Join(", ", Configs.Keys)})");
+            if (unknown is not null) throw new OptionException($"--configs: unknown configuration '{unknown}' (expected {string.Join(", ", Configs.Keys)})");
             if (!r.GetValue(json)) Console.WriteLine(environment);
             foreach (string name in names)
             {

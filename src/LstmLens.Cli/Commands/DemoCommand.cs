@@ -80,9 +80,9 @@ public static class DemoCommand
     /// <summary>Refuses a file, or a non-empty directory that holds no earlier demo unless --force.</summary>
     private static void CheckOutput(string directory, bool force)
     {
-        if (File.Exists(directory)) throw new ArgumentException($"--out {directory} is a file");
+        if (File.Exists(directory)) throw new OptionException($"--out {directory} is a file");
         if (!Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any() || force || IsDemo(directory)) return;
-        throw new ArgumentException($"--out {directory} is not empty and holds no earlier demo; choose a new directory or add --force to replace it");
+        throw new OptionException($"--out {directory} is not empty and holds no earlier demo; choose a new directory or add --force to replace it");
     }
 
     private static bool IsDemo(string directory)

@@ -27,7 +27,7 @@ public static class EvalCommand
         command.SetAction(r =>
         {
             string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
-            if (r.GetValue(batch) < 1 || r.GetValue(bptt) < 1) throw new ArgumentException("--batch and --bptt must be at least 1");
+            if (r.GetValue(batch) < 1 || r.GetValue(bptt) < 1) throw new OptionException("--batch and --bptt must be at least 1");
             var (network, vocabulary, _) = ModelFiles.Load<float>(r.GetValue(model)!);
             if (vocabulary is null) throw new FileNotFoundException($"{r.GetValue(model)}: no {ModelFiles.VocabularyFile}");
             string path = r.GetValue(data)!;

@@ -34,7 +34,7 @@ public static class GradcheckCommand
             var cellType = RecurrentLayers.ParseCell(r.GetValue(cell)!);
             double c = r.GetValue(cDetach);
             if (c > 0 && cellType is CellType.Gru or CellType.Rnn)
-                throw new ArgumentException($"--c-detach needs a cell state; {r.GetValue(cell)} has none");
+                throw new OptionException($"--c-detach needs a cell state; {r.GetValue(cell)} has none");
             var report = RecurrentGradientCheck.Run(cellType, r.GetValue(layers), r.GetValue(hDetach), c, r.GetValue(seed));
             bool ok = report.MaxRelativeError <= Tolerance;
             if (r.GetValue(json))

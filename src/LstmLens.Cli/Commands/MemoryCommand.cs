@@ -71,22 +71,22 @@ public static class MemoryCommand
 
     private static int Analyse(ParseResult r, Options o)
     {
-        string modelDirectory = r.GetValue(o.Model) ?? throw new ArgumentException("--model is required (or --compare to overlay earlier runs)");
-        string dataPath = r.GetValue(o.Data) ?? throw new ArgumentException("--data is required");
+        string modelDirectory = r.GetValue(o.Model) ?? throw new OptionException("--model is required (or --compare to overlay earlier runs)");
+        string dataPath = r.GetValue(o.Data) ?? throw new OptionException("--data is required");
         bool json = r.GetValue(o.Json);
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
         string? outDirectory = r.GetValue(o.Out);
         if (outDirectory is not null) CheckOutput(outDirectory, r.GetValue(o.Force));
         string[] differences = r.GetValue(o.Difference) ?? [];
-        if (differences.Length % 2 != 0) throw new ArgumentException("--difference takes two word classes, A and B");
-        if (r.GetValue(o.MinCount) < 1) throw new ArgumentException("--min-count must be at least 1");
-        if (r.GetValue(o.Tokens) is < 2) throw new ArgumentException("--tokens must be at least 2");
+        if (differences.Length % 2 != 0) throw new OptionException("--difference takes two word classes, A and B");
+        if (r.GetValue(o.MinCount) < 1) throw new OptionException("--min-count must be at least 1");
+        if (r.GetValue(o.Tokens) is < 2) throw new OptionException("--tokens must be at least 2");
 
         var config = ModelFiles.ReadConfig(modelDirectory).Model;
-        if (r.GetValue(o.Normalize) && r.GetValue(o.NoNormalize)) throw new ArgumentException("--normalize and --no-normalize contradict each other");
+        if (r.GetValue(o.Normalize) && r.GetValue(o.NoNormalize)) throw new OptionException("--normalize and --no-normalize contradict each other");
         if (r.GetValue(o.Normalize) && config.Input != InputKind.Embedding)
-            throw new ArgumentException($"--normalize: {modelDirectory} has {config.Input.ToString().ToLowerInvariant()} input, no embedding table to normalise by");
+            throw new OptionException($"--normalize: {modelDirectory} has {config.Input.ToString().ToLowerInvariant()} input, no embedding table to normalise by");
         int layer = r.GetValue(o.Layer) ?? config.NumLayers - 1;
         var state = r.GetValue(o.State) switch
         {
@@ -222,8 +222,8 @@ public static class MemoryCommand
     {
         string[] runs = r.GetValue(o.Compare)!;
         string[] labels = r.GetValue(o.Label) ?? [];
-        if (labels.Length > 0 && labels.Length != runs.Length) throw new ArgumentException($"--label was given {labels.Length} times for {runs.Length} --compare directories");
-        string outDirectory = r.GetValue(o.Out) ?? throw new ArgumentException("--compare needs --out for the figures");
+        if (labels.Length > 0 && labels.Length != runs.Length) throw new OptionException($"--label was given {labels.Length} times for {runs.Length} --compare directories");
+        string outDirectory = r.GetValue(o.Out) ?? throw new OptionException("--compare needs --out for the figures");
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
         Directory.CreateDirectory(outDirectory);
@@ -237,9 +237,9 @@ public static class MemoryCommand
 
     private static void CheckOutput(string directory, bool force)
     {
-        if (File.Exists(directory)) throw new ArgumentException($"--out {directory} is a file");
+        if (File.Exists(directory)) throw new OptionException($"--out {directory} is a file");
         if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any() && !force)
-            throw new ArgumentException($"--out {directory} is not empty; choose a new directory or add --force to replace its memory files");
+            throw new OptionException($"--out {directory} is not empty; choose a new directory or add --force to replace its memory files");
         Directory.CreateDirectory(directory);
     }
 }

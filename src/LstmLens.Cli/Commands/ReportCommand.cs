@@ -23,8 +23,8 @@ public static class ReportCommand
             string directory = r.GetValue(run)!;
             string? path = r.GetValue(output);
             if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such run directory");
-            if (path is not null && Directory.Exists(path)) throw new ArgumentException($"--out {path} is a directory; give the HTML file's name");
-            if (path is not null && File.Exists(path) && !r.GetValue(force)) throw new ArgumentException($"--out {path} exists; add --force to replace it");
+            if (path is not null && Directory.Exists(path)) throw new OptionException($"--out {path} is a directory; give the HTML file's name");
+            if (path is not null && File.Exists(path) && !r.GetValue(force)) throw new OptionException($"--out {path} exists; add --force to replace it");
             path ??= Path.Combine(directory, RunReport.FileName);
             var contents = RunReport.Write(directory, path);
             Console.WriteLine($"wrote {path}: {RunReportOutput.Count(contents.Figures, "figure")}, {RunReportOutput.Count(contents.Tables, "table")}");

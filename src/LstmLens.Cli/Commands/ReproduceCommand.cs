@@ -33,8 +33,8 @@ public static class ReproduceCommand
         };
         command.SetAction(r =>
         {
-            if (r.GetValue(quick) && r.GetValue(full)) throw new ArgumentException("--quick and --full exclude each other");
-            if ((r.GetValue(testImages) is null) != (r.GetValue(testLabels) is null)) throw new ArgumentException("--test-images and --test-labels go together");
+            if (r.GetValue(quick) && r.GetValue(full)) throw new OptionException("--quick and --full exclude each other");
+            if ((r.GetValue(testImages) is null) != (r.GetValue(testLabels) is null)) throw new OptionException("--test-images and --test-labels go together");
             var started = DateTime.UtcNow;
             string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
             Console.WriteLine(environment);

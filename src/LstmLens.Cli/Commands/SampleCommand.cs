@@ -21,8 +21,8 @@ public static class SampleCommand
         var command = new Command("sample", "Generate text from a language model") { model, length, temperature, prompt, seed };
         command.SetAction(r =>
         {
-            if (r.GetValue(length) < 1) throw new ArgumentException("--length must be at least 1");
-            if (!(r.GetValue(temperature) > 0)) throw new ArgumentException("--temperature must be positive");
+            if (r.GetValue(length) < 1) throw new OptionException("--length must be at least 1");
+            if (!(r.GetValue(temperature) > 0)) throw new OptionException("--temperature must be positive");
             var (network, vocabulary, _) = ModelFiles.Load<float>(r.GetValue(model)!);
             if (vocabulary is null) throw new FileNotFoundException($"{r.GetValue(model)}: no {ModelFiles.VocabularyFile}");
             var words = (r.GetValue(prompt) ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);

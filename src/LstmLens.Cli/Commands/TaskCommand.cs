@@ -35,7 +35,7 @@ public static class TaskCommand
             var evaluationTask = o.EvaluationTask(r, name, parameters);
             var (model, training, schedule) = (o.Model(r), o.Training(r), o.Schedule(r));
             if (training.CDetach > 0 && model.Cell is CellType.Gru or CellType.Rnn)
-                throw new ArgumentException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
+                throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
             int[] transfer = r.GetValue(o.Transfer) ?? [];
             var transferTasks = transfer.Select(t => (Length: t, Task: TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, t)))).ToArray();
             bool json = r.GetValue(o.Json);
@@ -186,8 +186,8 @@ public static class TaskCommand
         {
             var (images, labels) = (r.GetValue(TestImages), r.GetValue(TestLabels));
             if (images is null && labels is null) return null;
-            if (name != "pixel") throw new ArgumentException("--test-images and --test-labels apply to the pixel task only");
-            if (images is null || labels is null) throw new ArgumentException("--test-images and --test-labels go together");
+            if (name != "pixel") throw new OptionException("--test-images and --test-labels apply to the pixel task only");
+            if (images is null || labels is null) throw new OptionException("--test-images and --test-labels go together");
             return TaskCatalog.Create(name, parameters with { Images = images, Labels = labels });
         }
 
@@ -195,9 +195,9 @@ public static class TaskCommand
         {
             var cell = RecurrentLayers.ParseCell(r.GetValue(Cell)!);
             int blockSize = r.GetValue(BlockSize), hidden = r.GetValue(Hidden);
-            if (blockSize != 1 && cell != CellType.Lstm1997) throw new ArgumentException("--block-size applies to --cell lstm1997 only");
-            if (hidden % blockSize != 0) throw new ArgumentException($"--hidden {hidden} must be a multiple of --block-size {blockSize}");
-            if (r.GetValue(InitRange) is <= 0) throw new ArgumentException("--init-range must be positive");
+            if (blockSize != 1 && cell != CellType.Lstm1997) throw new OptionException("--block-size applies to --cell lstm1997 only");
+            if (hidden % blockSize != 0) throw new OptionException($"--hidden {hidden} must be a multiple of --block-size {blockSize}");
+            if (r.GetValue(InitRange) is <= 0) throw new OptionException("--init-range must be positive");
             var config = new ModelConfig
             {
                 Cell = cell,
@@ -209,7 +209,7 @@ public static class TaskCommand
                 ForgetBias = r.GetValue(ForgetBias),
                 Lstm1997 = cell == CellType.Lstm1997 ? new Lstm1997Options { BlockSize = blockSize } : null,
             };
-            if (config.ForgetBias != 0 && cell != CellType.Lstm) throw new ArgumentException($"--forget-bias needs --cell lstm, not {r.GetValue(Cell)}");
+            if (config.ForgetBias != 0 && cell != CellType.Lstm) throw new OptionException($"--forget-bias needs --cell lstm, not {r.GetValue(Cell)}");
             return config;
         }
 
@@ -218,7 +218,7 @@ public static class TaskCommand
             string clip = r.GetValue(Clip)!;
             double? clipNorm = clip == "none" ? null
                 : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
-                : throw new ArgumentException($"--clip must be a number or 'none' (got '{clip}')");
+                : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
             var options = new TrainingOptions
             {
                 Optimizer = r.GetValue(Optimizer)!,

@@ -101,13 +101,13 @@ public static class TrainCommand
         Vocabulary? vocabulary = null;
         if (resume)
         {
-            if (initFrom is not null) throw new ArgumentException("--init-from cannot be used with --resume (the checkpoint holds the parameters)");
+            if (initFrom is not null) throw new OptionException("--init-from cannot be used with --resume (the checkpoint holds the parameters)");
             var given = o.RunDefining.FirstOrDefault(option => r.GetResult(option) is { Implicit: false });
-            if (given is not null) throw new ArgumentException($"{given.Name} cannot be changed with --resume (the run's config.json fixes it)");
+            if (given is not null) throw new OptionException($"{given.Name} cannot be changed with --resume (the run's config.json fixes it)");
             (model, var root) = ModelFiles.ReadConfig(directory);
-            training = ModelFiles.ReadSection<TrainingOptions>(root, TrainingSection) ?? throw new InvalidDataException($"{directory}: config.json has no training section");
-            batching = ModelFiles.ReadSection<LanguageModelSettings>(root, BatchingSection) ?? throw new InvalidDataException($"{directory}: config.json has no batching section");
-            source = ModelFiles.ReadSection<CorpusSource>(root, DataSection) ?? throw new InvalidDataException($"{directory}: config.json has no data section");
+            training = ModelFiles.ReadSection<TrainingOptions>(directory, root, TrainingSection) ?? throw new InvalidDataException($"{directory}: config.json has no training section");
+            batching = ModelFiles.ReadSection<LanguageModelSettings>(directory, root, BatchingSection) ?? throw new InvalidDataException($"{directory}: config.json has no batching section");
+            source = ModelFiles.ReadSection<CorpusSource>(directory, root, DataSection) ?? throw new InvalidDataException($"{directory}: config.json has no data section");
             vocabulary = Vocabulary.Load(Path.Combine(directory, ModelFiles.VocabularyFile));
         }
         else
@@ -146,7 +146,7 @@ public static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                throw new ArgumentException($"invalid model option: {e.Message}", e);
+                throw new OptionException($"invalid model option: {e.Message}", e);
             }
         }
 
@@ -207,7 +207,7 @@ public static class TrainCommand
         ];
         foreach (var (option, inFile, inRun) in architecture)
         {
-            if (!inFile.Equals(inRun)) throw new ArgumentException($"--init-from: {config} has {option.Name} {inFile}, but this run has {option.Name} {inRun}");
+            if (!inFile.Equals(inRun)) throw new InvalidDataException($"--init-from: {config} has {option.Name} {inFile}, but this run has {option.Name} {inRun}");
         }
         string path = Path.Combine(directory, ModelFiles.VocabularyFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"--init-from: {path}: no such file", path);
@@ -273,9 +273,9 @@ public static class TrainCommand
     private static CorpusSource Source(ParseResult r, Options o)
     {
         string? train = r.GetValue(o.Train), valid = r.GetValue(o.Valid), test = r.GetValue(o.Test), data = r.GetValue(o.Data);
-        if (data is not null && (train ?? valid ?? test) is not null) throw new ArgumentException("give either --data or --train/--valid/--test, not both");
+        if (data is not null && (train ?? valid ?? test) is not null) throw new OptionException("give either --data or --train/--valid/--test, not both");
         if (data is not null) (train, valid, test) = Corpus.FindSplits(data);
-        if (train is null || valid is null) throw new ArgumentException("--train and --valid (or --data) are required");
+        if (train is null || valid is null) throw new OptionException("--train and --valid (or --data) are required");
         return new CorpusSource
         {
             Train = Path.GetFullPath(train), Valid = Path.GetFullPath(valid), Test = test is null ? null : Path.GetFullPath(test),
@@ -291,7 +291,7 @@ public static class TrainCommand
         string clip = r.GetValue(o.Clip)!;
         double? clipNorm = clip == "none" ? null
             : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
-            : throw new ArgumentException($"--clip must be a number or 'none' (got '{clip}')");
+            : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
         var options = new TrainingOptions
         {
             Optimizer = r.GetValue(o.Optimizer)!,
@@ -309,7 +309,7 @@ public static class TrainCommand
         };
         options.Validate();
         if (options.CDetach > 0 && RecurrentLayers.ParseCell(r.GetValue(o.Cell)!) is CellType.Gru or CellType.Rnn)
-            throw new ArgumentException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
+            throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
         return options;
     }
 }

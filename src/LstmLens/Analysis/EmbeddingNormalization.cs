@@ -54,7 +54,7 @@ public sealed class EmbeddingNormalization
         }
         catch (ArgumentException)
         {
-            throw new ArgumentException($"the embedding covariance ({width} × {width} over {vocabulary} rows) is not positive definite, so it cannot be normalised; use --no-normalize");
+            throw new InvalidDataException($"the embedding covariance ({width} × {width} over {vocabulary} rows) is not positive definite, so it cannot be normalised; use --no-normalize");
         }
         var z = d.Inverse();                                                           // Z = D⁻¹
         var singular = z.Svd(computeVectors: false).S;

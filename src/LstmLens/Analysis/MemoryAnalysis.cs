@@ -126,9 +126,9 @@ public static class MemoryAnalysis
         ArgumentNullException.ThrowIfNull(vocabulary);
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(options);
-        if (model.Config.Input == InputKind.Vectors) throw new ArgumentException("the model reads real-valued vectors, not text; use the library's StateGradients with vector input");
+        if (model.Config.Input == InputKind.Vectors) throw new InvalidDataException("the model reads real-valued vectors, not text; use the library's StateGradients with vector input");
         if (vocabulary.Count != model.Config.InputSize)
-            throw new ArgumentException($"the vocabulary has {vocabulary.Count} words but the model reads {model.Config.InputSize}");
+            throw new InvalidDataException($"the vocabulary has {vocabulary.Count} words but the model reads {model.Config.InputSize}");
         StateGradients.CheckOptions(model, options.Gradient, stream.Count);
         var (inputs, width) = InputVectors(model);
         var (normalization, note) = Normalization(model, options.Normalize, inputs, width);
@@ -178,7 +178,7 @@ public static class MemoryAnalysis
         {
             var (a, b) = options.Differences[i];
             int[] wordsA = MemoryGroups.WordClass(a, stream, vocabulary), wordsB = MemoryGroups.WordClass(b, stream, vocabulary);
-            if (wordsA.Intersect(wordsB).Any()) throw new ArgumentException($"--difference {a} {b}: the classes share words ({vocabulary.Tokens[wordsA.Intersect(wordsB).First()]})");
+            if (wordsA.Intersect(wordsB).Any()) throw new OptionException($"--difference {a} {b}: the classes share words ({vocabulary.Tokens[wordsA.Intersect(wordsB).First()]})");
             var direction = DifferenceVector(inputs, width, wordsA, wordsB, normalization);
             var separability = Separability(inputs, width, wordsA, wordsB);
             var members = wordsA.Concat(wordsB).ToHashSet();
@@ -286,7 +286,7 @@ public static class MemoryAnalysis
         double[] difference = [.. a.Zip(b, (x, y) => x - y)];
         double[] d = normalization?.Whiten(difference) ?? difference;
         double norm = Math.Sqrt(d.Sum(v => v * v));
-        if (norm == 0) throw new ArgumentException("the two classes have the same mean input vector, so they define no direction");
+        if (norm == 0) throw new OptionException("the two classes have the same mean input vector, so they define no direction");
         return [.. d.Select(v => v / norm)];
     }
 

@@ -14,7 +14,7 @@ public static class MemoryGroups
     public const string Forms = "all, word:W, pos:TAG[,TAG…], words:FILE, positions:FILE or cycles:new";
 
     /// <summary>The start positions <paramref name="spec"/> selects in <paramref name="stream"/>.</summary>
-    /// <exception cref="ArgumentException">A malformed spec, a word outside the vocabulary, tags asked of untagged text.</exception>
+    /// <exception cref="OptionException">A malformed spec, a word outside the vocabulary, tags asked of untagged text.</exception>
     /// <exception cref="FileNotFoundException">A words: or positions: file that does not exist.</exception>
     public static PositionGroup Parse(string spec, TokenStream stream, Vocabulary vocabulary)
     {
@@ -24,7 +24,7 @@ public static class MemoryGroups
         if (spec == "all") return new(spec, [.. Enumerable.Range(0, stream.Count)]);
         int colon = spec.IndexOf(':', StringComparison.Ordinal);
         string kind = colon < 0 ? spec : spec[..colon], value = colon < 0 ? "" : spec[(colon + 1)..];
-        if (colon < 0 || value.Length == 0) throw new ArgumentException($"--group {spec}: expected {Forms}");
+        if (colon < 0 || value.Length == 0) throw new OptionException($"--group {spec}: expected {Forms}");
         switch (kind)
         {
             case "word":
@@ -47,7 +47,7 @@ public static class MemoryGroups
             case "cycles" when value == "new":
                 return new(spec, StateProbes.NewTokenPositions(stream.Ids, vocabulary.EndOfSentence));
             default:
-                throw new ArgumentException($"--group {spec}: unknown kind '{kind}' (expected {Forms})");
+                throw new OptionException($"--group {spec}: unknown kind '{kind}' (expected {Forms})");
         }
     }
 
@@ -67,21 +67,21 @@ public static class MemoryGroups
             "word" when value.Length > 0 => [WordId(value, vocabulary, $"--difference {spec}")],
             "words" when value.Length > 0 => [.. ReadWords(value, vocabulary).Distinct()],
             "pos" when value.Length > 0 => MostFrequentTagIn(Tags(spec, value, stream), stream),
-            _ => throw new ArgumentException($"--difference {spec}: expected word:W, words:FILE or pos:TAG[,TAG…]"),
+            _ => throw new OptionException($"--difference {spec}: expected word:W, words:FILE or pos:TAG[,TAG…]"),
         };
-        if (words.Length == 0) throw new ArgumentException($"--difference {spec}: no word of the text belongs to this class");
+        if (words.Length == 0) throw new OptionException($"--difference {spec}: no word of the text belongs to this class");
         return words;
     }
 
     private static int[] Where(TokenStream stream, Func<int, bool> keep) => [.. Enumerable.Range(0, stream.Count).Where(keep)];
 
     private static int WordId(string word, Vocabulary vocabulary, string option) =>
-        vocabulary.Contains(word) ? vocabulary[word] : throw new ArgumentException($"{option}: '{word}' is not in the model's vocabulary");
+        vocabulary.Contains(word) ? vocabulary[word] : throw new OptionException($"{option}: '{word}' is not in the model's vocabulary");
 
     private static HashSet<string> Tags(string spec, string value, TokenStream stream)
     {
         if (!stream.Sentences.Any(s => s.Tags is not null))
-            throw new ArgumentException($"{spec}: the text has no tags (read tagged text with --format tagged, or CoNLL-U)");
+            throw new OptionException($"{spec}: the text has no tags (read tagged text with --format tagged, or CoNLL-U)");
         return [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
     }
 

@@ -241,12 +241,12 @@ public static class StateGradients
         ArgumentNullException.ThrowIfNull(options);
         var layers = model.Stack.Layers;
         if (options.Layer < 0 || options.Layer >= layers.Count)
-            throw new ArgumentException($"--layer {options.Layer}: the model has {layers.Count} layer{(layers.Count == 1 ? "" : "s")} (0 to {layers.Count - 1})");
+            throw new OptionException($"--layer {options.Layer}: the model has {layers.Count} layer{(layers.Count == 1 ? "" : "s")} (0 to {layers.Count - 1})");
         if (options.State == StateKind.Cell && layers[options.Layer].StateCount == 1)
-            throw new ArgumentException($"--state c: a {layers[options.Layer].Cell} layer has no cell state c; use --state h");
-        if (options.MaxDelay < 0) throw new ArgumentException($"--max-delay must be at least 0 (got {options.MaxDelay})");
+            throw new OptionException($"--state c: a {layers[options.Layer].Cell} layer has no cell state c; use --state h");
+        if (options.MaxDelay < 0) throw new OptionException($"--max-delay must be at least 0 (got {options.MaxDelay})");
         if (options.MaxDelay >= positions)
-            throw new ArgumentException($"--max-delay {options.MaxDelay} is not shorter than the text ({positions} positions)");
+            throw new OptionException($"--max-delay {options.MaxDelay} is not shorter than the text ({positions} positions)");
     }
 
     /// <summary>
@@ -519,7 +519,7 @@ public static class StateGradients
                 foreach (int u in groups[g].Positions)
                 {
                     if (u < 0 || u >= input.Count)
-                        throw new ArgumentException($"group '{groups[g].Name}': position {u} is outside the text (0 to {input.Count - 1})");
+                        throw new InvalidDataException($"group '{groups[g].Name}': position {u} is outside the text (0 to {input.Count - 1})");
                     var list = members[u] ??= [];
                     if (list.Count == 0 || list[^1] != g) list.Add(g);
                 }

@@ -106,7 +106,7 @@ public static class StateProbes
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(groups);
         int n = input.Count;
-        if (test < 1 || test >= n) throw new ArgumentException($"--probe-test {test}: must leave training positions in a text of {n} (1 to {n - 1})");
+        if (test < 1 || test >= n) throw new OptionException($"--probe-test {test}: must leave training positions in a text of {n} (1 to {n - 1})");
         var states = Record(model, input, layer);
         int h = model.Stack.Layers[layer].HiddenSize, train = n - test;
         var results = new List<ProbeResult>();
@@ -117,11 +117,11 @@ public static class StateProbes
         double[]? basis = null;
         string key = state == StateKind.Cell ? "c" : "h";
         var probeForSubspace = subspaceProbe is null ? labels[^1] : labels.FirstOrDefault(l => l.Name == subspaceProbe)
-            ?? throw new ArgumentException($"--probe-subspace {subspaceProbe}: no such probe (have {string.Join(", ", labels.Select(l => l.Name))})");
+            ?? throw new OptionException($"--probe-subspace {subspaceProbe}: no such probe (have {string.Join(", ", labels.Select(l => l.Name))})");
         var analysed = states.First(s => s.Name == key).Values;
         if (subspaceSize > 0)
         {
-            if (subspaceSize >= h) throw new ArgumentException($"the subspace of {subspaceSize} directions leaves no complement in a state of {h}");
+            if (subspaceSize >= h) throw new OptionException($"the subspace of {subspaceSize} directions leaves no complement in a state of {h}");
             var lda = LinearDiscriminantAnalysis.Fit(analysed.AsSpan(0, train * h), train, h, probeForSubspace.Labels.AsSpan(0, train));
             basis = LinearDiscriminantAnalysis.OrthonormalBasis(lda.Directions(subspaceSize), h, subspaceSize);
             var complement = LinearDiscriminantAnalysis.Complement(basis, h, subspaceSize);

@@ -98,7 +98,7 @@ public static class HDetachRecipes
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.Data.Images is null || context.Data.Labels is null)
-            throw new ArgumentException("hdetach-pixel needs --images and --labels (IDX files, e.g. MNIST or Fashion-MNIST)");
+            throw new OptionException("hdetach-pixel needs --images and --labels (IDX files, e.g. MNIST or Fashion-MNIST)");
         bool quick = context.Quick;
         var model = new ModelConfig { InputSize = 1, HiddenSize = quick ? 32 : 100, OutputSize = 1 };
         var training = new TrainingOptions { Optimizer = "adam", LearningRate = quick ? 0.002 : 0.0005, ClipNorm = 1.0 };

@@ -5,6 +5,7 @@
 // recipe: the experiments themselves live in the *Recipe files.
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using LstmLens.Models;
 using LstmLens.Numerics;
@@ -90,7 +91,7 @@ public static class Reproduction
             "verwimp-synthetic" => VerwimpSyntheticRecipe.Run(context),
             "verwimp-memory" => VerwimpMemoryRecipe.Run(context),
             "saphra-rules" => SaphraRulesRecipe.Run(context),
-            _ => throw new ArgumentException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
+            _ => throw new OptionException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
         };
     }
 
@@ -123,7 +124,8 @@ public static class Reproduction
 
     /// <summary>
     /// <paramref name="run"/> applied to every job, the jobs spread over the cores in order (a core that finishes takes the
-    /// next job), each single-threaded (so a job's result does not depend on the spread); results in job order.
+    /// next job), each single-threaded (so a job's result does not depend on the spread); results in job order. A job that
+    /// throws ends the group with its exception (the first, when several fail).
     /// </summary>
     public static TResult[] InParallel<TJob, TResult>(IReadOnlyList<TJob> jobs, Func<TJob, TResult> run)
     {
@@ -137,6 +139,11 @@ public static class Reproduction
             // Unbuffered: each free core takes the next job in order, so recipes can put their longest jobs first.
             Parallel.ForEach(Partitioner.Create(Enumerable.Range(0, jobs.Count), EnumerablePartitionerOptions.NoBuffering),
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i => results[i] = run(jobs[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); // the failing run's own error, not a wrapper
+            throw;
         }
         finally
         {
@@ -170,6 +177,23 @@ public static class Reproduction
         ArgumentNullException.ThrowIfNull(vocabulary);
         ModelFiles.WriteConfig(directory, model, new Dictionary<string, object> { ["training"] = training, ["batching"] = batching });
         vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
+    }
+
+    /// <summary>
+    /// Trains a recipe's language model to the end; a non-finite loss or gradient stops the reproduction with a
+    /// <see cref="NonFiniteException"/> naming the run (<paramref name="run"/>, e.g. "verwimp-cycles seed 2").
+    /// </summary>
+    public static void TrainToEnd(LanguageModelTrainer trainer, string run, Action<TrainingProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        try
+        {
+            trainer.Run(resume: false, CancellationToken.None, progress);
+        }
+        catch (NonFiniteException e)
+        {
+            throw new NonFiniteException($"{run}: training stopped: {e.Message}");
+        }
     }
 
     /// <summary>Accuracy and loss curves of every group (mean over seeds, min–max band) as {prefix}accuracy.svg and {prefix}loss.svg.</summary>

@@ -214,7 +214,7 @@ public static class VerwimpMemoryRecipe
     private static TaggedCorpus ReadCorpus(string? directory)
     {
         if (directory is null)
-            throw new ArgumentException("verwimp-memory needs --corpus DIR: a directory with train.txt, valid.txt and test.txt in word/TAG form (tools/brown_splits.sh DIR writes the Brown splits)");
+            throw new OptionException("verwimp-memory needs --corpus DIR: a directory with train.txt, valid.txt and test.txt in word/TAG form (tools/brown_splits.sh DIR writes the Brown splits)");
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"--corpus {directory}: no such directory");
         string[] paths = [Path.Combine(directory, "train.txt"), Path.Combine(directory, "valid.txt"), Path.Combine(directory, "test.txt")];
         foreach (string path in paths)

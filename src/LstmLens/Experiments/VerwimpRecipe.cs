@@ -133,7 +133,7 @@ public static class VerwimpRecipe
         {
             Validated = validations.Add,
         };
-        trainer.Run(resume: false, CancellationToken.None, progress);
+        Reproduction.TrainToEnd(trainer, $"verwimp-cycles seed {seed}", progress);
         var (best, _, _) = ModelFiles.Load<float>(directory);
         double testPerplexity = Math.Exp(LanguageModelTrainer.Evaluate(best, test, setup.Batching.EvalBatch, setup.Batching.Bptt).Loss);
         var run = new CyclesRun(seed, validations, testPerplexity, System.IO.Path.GetFullPath(directory));

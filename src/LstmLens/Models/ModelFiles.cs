@@ -55,9 +55,23 @@ public static class ModelFiles
         }
     }
 
-    /// <summary>Reads one section of config.json as <typeparamref name="TSection"/> (null when absent).</summary>
-    public static TSection? ReadSection<TSection>(JsonNode root, string name) where TSection : class =>
-        root[name]?.Deserialize<TSection>(Json);
+    /// <summary>
+    /// Reads one section of the config.json of <paramref name="directory"/> (its document <paramref name="root"/>, from
+    /// <see cref="ReadConfig"/>) as <typeparamref name="TSection"/>; null when absent, InvalidDataException naming the file
+    /// and section when it does not parse.
+    /// </summary>
+    public static TSection? ReadSection<TSection>(string directory, JsonNode root, string name) where TSection : class
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        try
+        {
+            return root[name]?.Deserialize<TSection>(Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: section \"{name}\": {e.Message}", e);
+        }
+    }
 
     /// <summary>Writes the parameters as model.safetensors (float32, PyTorch names and shapes), atomically.</summary>
     public static void WriteWeights<T>(string directory, ParameterStoreView<T> parameters) where T : unmanaged, IFloatingPointIeee754<T> =>

@@ -50,12 +50,12 @@ public static class TaskCatalog
         "adding", "multiplication", "temporal-order-6a", "temporal-order-6b", "copying", "pixel",
     ];
 
-    /// <summary>The task <paramref name="name"/> with <paramref name="parameters"/>; throws <see cref="ArgumentException"/> naming a bad option.</summary>
+    /// <summary>The task <paramref name="name"/> with <paramref name="parameters"/>; throws <see cref="OptionException"/> naming a bad option.</summary>
     public static SequenceTask Create(string name, TaskParameters parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var p = parameters;
-        if (p.Encoding is not null && name != "copying") throw new ArgumentException($"--encoding applies to the copying task, not {name}");
+        if (p.Encoding is not null && name != "copying") throw new OptionException($"--encoding applies to the copying task, not {name}");
         try
         {
             return name switch
@@ -73,15 +73,15 @@ public static class TaskCatalog
                 "temporal-order-6b" => TemporalOrderTask.ThreeSymbols(),
                 "copying" => new CopyingTask(p.Delay ?? 100, p.Symbols ?? 10, p.Alphabet ?? 8, p.Encoding ?? CopyingEncoding.OneHot),
                 "pixel" => PixelSequenceTask.Load(
-                    p.Images ?? throw new ArgumentException("pixel needs --images (an IDX file of images)"),
-                    p.Labels ?? throw new ArgumentException("pixel needs --labels (an IDX file of labels)"),
+                    p.Images ?? throw new OptionException("pixel needs --images (an IDX file of images)"),
+                    p.Labels ?? throw new OptionException("pixel needs --labels (an IDX file of labels)"),
                     p.PermutationSeed),
-                _ => throw new ArgumentException($"unknown task '{name}' (expected one of {string.Join(", ", Names)})"),
+                _ => throw new OptionException($"unknown task '{name}' (expected one of {string.Join(", ", Names)})"),
             };
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new ArgumentException($"{name}: {OptionOf(e.ParamName)} is out of range ({e.ActualValue})", e);
+            throw new OptionException($"{name}: {OptionOf(e.ParamName)} is out of range ({e.ActualValue})", e);
         }
     }
 
@@ -97,7 +97,7 @@ public static class TaskCatalog
             "copying" or "longlag-2a" or "longlag-2b" => parameters with { Delay = length },
             "longlag-2c" => parameters with { Q = length },
             "adding" or "multiplication" or "two-sequence-3a" or "two-sequence-3b" or "two-sequence-3c" => parameters with { Length = length },
-            _ => throw new ArgumentException($"{name} has no length to transfer to"),
+            _ => throw new OptionException($"{name} has no length to transfer to"),
         };
     }
 

@@ -33,15 +33,15 @@ public sealed record LanguageModelSettings
     /// <summary>Write a resumable checkpoint every this many updates (and at every epoch end).</summary>
     public int CheckpointEvery { get; init; } = 200;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first unusable setting.</summary>
+    /// <summary>Throws <see cref="OptionException"/> naming the first unusable setting.</summary>
     public void Validate()
     {
-        if (Batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {Batch})");
-        if (Bptt < 1) throw new ArgumentException($"--bptt must be at least 1 (got {Bptt})");
-        if (EvalBatch < 1) throw new ArgumentException($"--eval-batch must be at least 1 (got {EvalBatch})");
-        if (EvalEvery is < 1) throw new ArgumentException($"--eval-every must be at least 1 (got {EvalEvery})");
-        if (Patience is < 1) throw new ArgumentException($"--patience must be at least 1 (got {Patience})");
-        if (CheckpointEvery < 1) throw new ArgumentException($"--checkpoint-every must be at least 1 (got {CheckpointEvery})");
+        if (Batch < 1) throw new OptionException($"--batch must be at least 1 (got {Batch})");
+        if (Bptt < 1) throw new OptionException($"--bptt must be at least 1 (got {Bptt})");
+        if (EvalBatch < 1) throw new OptionException($"--eval-batch must be at least 1 (got {EvalBatch})");
+        if (EvalEvery is < 1) throw new OptionException($"--eval-every must be at least 1 (got {EvalEvery})");
+        if (Patience is < 1) throw new OptionException($"--patience must be at least 1 (got {Patience})");
+        if (CheckpointEvery < 1) throw new OptionException($"--checkpoint-every must be at least 1 (got {CheckpointEvery})");
     }
 }
 

@@ -33,13 +33,13 @@ public sealed record TaskTrainingOptions
     /// <summary>Stop at the first evaluation that meets the task's criterion.</summary>
     public bool StopWhenSolved { get; init; } = true;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first unusable setting, as a command-line option.</summary>
+    /// <summary>Throws <see cref="OptionException"/> naming the first unusable setting, as a command-line option.</summary>
     public void Validate()
     {
-        if (BatchSize < 1) throw new ArgumentException($"--batch must be at least 1 (got {BatchSize})");
-        if (MaxSequences < 1) throw new ArgumentException($"--max-sequences must be at least 1 (got {MaxSequences})");
-        if (EvaluateEvery < 1) throw new ArgumentException($"--eval-every must be at least 1 (got {EvaluateEvery})");
-        if (EvaluationSequences < 1) throw new ArgumentException($"--eval-sequences must be at least 1 (got {EvaluationSequences})");
+        if (BatchSize < 1) throw new OptionException($"--batch must be at least 1 (got {BatchSize})");
+        if (MaxSequences < 1) throw new OptionException($"--max-sequences must be at least 1 (got {MaxSequences})");
+        if (EvaluateEvery < 1) throw new OptionException($"--eval-every must be at least 1 (got {EvaluateEvery})");
+        if (EvaluationSequences < 1) throw new OptionException($"--eval-sequences must be at least 1 (got {EvaluationSequences})");
     }
 }
 

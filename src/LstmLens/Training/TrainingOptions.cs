@@ -53,22 +53,22 @@ public sealed record TrainingOptions
     /// <summary>Seed of every random draw of the run.</summary>
     public ulong Seed { get; init; } = 1;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first unusable setting, as a command-line option.</summary>
+    /// <summary>Throws <see cref="OptionException"/> naming the first unusable setting, as a command-line option.</summary>
     public void Validate()
     {
-        if (Optimizer is not ("sgd" or "adam" or "adagrad")) throw new ArgumentException($"--optimizer must be sgd, adam or adagrad (got '{Optimizer}')");
-        if (!(LearningRate > 0)) throw new ArgumentException($"--lr must be positive (got {LearningRate})");
-        if (Momentum is < 0 or >= 1) throw new ArgumentException($"--momentum must be in [0, 1) (got {Momentum})");
-        if (Momentum > 0 && Optimizer != "sgd") throw new ArgumentException($"--momentum applies to sgd only, not {Optimizer}");
-        if (!(DecayFactor is > 0 and <= 1)) throw new ArgumentException($"--lr-decay must be in (0, 1] (got {DecayFactor})");
-        if (DecayAfter < 0) throw new ArgumentException($"--decay-after must not be negative (got {DecayAfter})");
-        if (ClipNorm is <= 0) throw new ArgumentException($"--clip must be positive or 'none' (got {ClipNorm})");
-        if (HDetach is < 0 or > 1) throw new ArgumentException($"--h-detach must be in [0, 1] (got {HDetach})");
-        if (CDetach is < 0 or > 1) throw new ArgumentException($"--c-detach must be in [0, 1] (got {CDetach})");
-        if (AnnealDetachEpochs < 0) throw new ArgumentException($"--anneal-detach must not be negative (got {AnnealDetachEpochs})");
+        if (Optimizer is not ("sgd" or "adam" or "adagrad")) throw new OptionException($"--optimizer must be sgd, adam or adagrad (got '{Optimizer}')");
+        if (!(LearningRate > 0)) throw new OptionException($"--lr must be positive (got {LearningRate})");
+        if (Momentum is < 0 or >= 1) throw new OptionException($"--momentum must be in [0, 1) (got {Momentum})");
+        if (Momentum > 0 && Optimizer != "sgd") throw new OptionException($"--momentum applies to sgd only, not {Optimizer}");
+        if (!(DecayFactor is > 0 and <= 1)) throw new OptionException($"--lr-decay must be in (0, 1] (got {DecayFactor})");
+        if (DecayAfter < 0) throw new OptionException($"--decay-after must not be negative (got {DecayAfter})");
+        if (ClipNorm is <= 0) throw new OptionException($"--clip must be positive or 'none' (got {ClipNorm})");
+        if (HDetach is < 0 or > 1) throw new OptionException($"--h-detach must be in [0, 1] (got {HDetach})");
+        if (CDetach is < 0 or > 1) throw new OptionException($"--c-detach must be in [0, 1] (got {CDetach})");
+        if (AnnealDetachEpochs < 0) throw new OptionException($"--anneal-detach must not be negative (got {AnnealDetachEpochs})");
         if (AnnealDetachEpochs > 0 && HDetach == 0 && CDetach == 0)
-            throw new ArgumentException("--anneal-detach needs --h-detach or --c-detach");
-        if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {Epochs})");
+            throw new OptionException("--anneal-detach needs --h-detach or --c-detach");
+        if (Epochs < 1) throw new OptionException($"--epochs must be at least 1 (got {Epochs})");
     }
 
     /// <summary>Learning rate for epoch <paramref name="epoch"/> (0-based) under a step-decay or constant schedule.</summary>

@@ -49,7 +49,7 @@ public class NormalizationAndSpectrumTests
     public void A_singular_covariance_is_refused_with_the_way_out()
     {
         double[] table = [1, 2, 3, 2, 4, 6, 3, 6, 9];   // rank 1: every row a multiple of (1, 2, 3)
-        var error = Assert.Throws<ArgumentException>(() => EmbeddingNormalization.FromTable(table, 3, 3));
+        var error = Assert.Throws<InvalidDataException>(() => EmbeddingNormalization.FromTable(table, 3, 3));
         Assert.Contains("--no-normalize", error.Message);
     }
 

@@ -224,10 +224,10 @@ public class StateGradientTests(ITestOutputHelper output)
         var gru = RandomModel<double>("gru", vocabulary: 6, embedding: 3, hidden: 4, layers: 1, seed: 1);
         var input = StateGradientInput.FromTokens(RandomTokens(20, 6, seed: 2));
         PositionGroup[] all = [new("all", [.. Enumerable.Range(0, 20)])];
-        Assert.Contains("--state c", Assert.Throws<ArgumentException>(() => StateGradients.Compute(gru, input, all, new StateGradientOptions())).Message);
-        Assert.Contains("--layer 1", Assert.Throws<ArgumentException>(() => StateGradients.Compute(gru, input, all, new StateGradientOptions { Layer = 1, State = StateKind.Hidden })).Message);
-        Assert.Contains("--max-delay 20", Assert.Throws<ArgumentException>(() => StateGradients.Compute(gru, input, all, new StateGradientOptions { MaxDelay = 20, State = StateKind.Hidden })).Message);
-        Assert.Contains("position 20", Assert.Throws<ArgumentException>(() => StateGradients.Compute(gru, input, [new("bad", [20])], new StateGradientOptions { State = StateKind.Hidden, MaxDelay = 5 })).Message);
+        Assert.Contains("--state c", Assert.Throws<OptionException>(() => StateGradients.Compute(gru, input, all, new StateGradientOptions())).Message);
+        Assert.Contains("--layer 1", Assert.Throws<OptionException>(() => StateGradients.Compute(gru, input, all, new StateGradientOptions { Layer = 1, State = StateKind.Hidden })).Message);
+        Assert.Contains("--max-delay 20", Assert.Throws<OptionException>(() => StateGradients.Compute(gru, input, all, new StateGradientOptions { MaxDelay = 20, State = StateKind.Hidden })).Message);
+        Assert.Contains("position 20", Assert.Throws<InvalidDataException>(() => StateGradients.Compute(gru, input, [new("bad", [20])], new StateGradientOptions { State = StateKind.Hidden, MaxDelay = 5 })).Message);
     }
 
     private static (SequenceModel<double> Model, SafeTensorFile Expected, int[] Tokens, PositionGroup[] Groups) Fixture(string name)

@@ -22,7 +22,7 @@ public class BenchCommandTests
     public void Unknown_configuration_is_named()
     {
         var (exit, _, error) = CliRunner.Run("bench", "--configs", "copy,imagenet");
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("'imagenet'", error);
     }
 }

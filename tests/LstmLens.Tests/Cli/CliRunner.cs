@@ -1,3 +1,4 @@
+using System.CommandLine;
 using LstmLens.Cli;
 
 namespace LstmLens.Tests.Cli;
@@ -7,7 +8,9 @@ internal static class CliRunner
 {
     private static readonly Lock Gate = new();
 
-    public static (int Exit, string Out, string Err) Run(params string[] args) => Capture(() => CommandRunner.Run(Verbs.Root(), args));
+    public static (int Exit, string Out, string Err) Run(params string[] args) => Run(Verbs.Root(), args);
+
+    public static (int Exit, string Out, string Err) Run(RootCommand root, params string[] args) => Capture(() => CommandRunner.Run(root, args));
 
     /// <summary>Runs <paramref name="run"/> with the console captured; returns its exit code and what it printed.</summary>
     public static (int Exit, string Out, string Err) Capture(Func<int> run)

@@ -36,7 +36,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(exit == 0, error);
         string other = _dir.Write("notes.txt", "mine");
         (exit, _, error) = CliRunner.Run("demo", "--quick", "--out", _dir.Path);
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("holds no earlier demo", error);
         Assert.Equal("mine", File.ReadAllText(other));
     }

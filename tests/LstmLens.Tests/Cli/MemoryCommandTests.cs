@@ -74,7 +74,7 @@ public sealed class MemoryCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = CliRunner.Run("memory", "--model", Path.Combine(Fixtures, "gru"), "--data", _text, "--max-delay", "3",
             "--group", "all", "--group", "word:zebra-not-there", "--json", "--threads", "1");
-        Assert.True(exit == 1, stderr); // a word outside the vocabulary is an error
+        Assert.True(exit == 2, stderr); // a word outside the vocabulary is an error in --group
         Assert.Contains("'zebra-not-there' is not in the model's vocabulary", stderr);
 
         (exit, stdout, stderr) = CliRunner.Run("memory", "--model", Path.Combine(Fixtures, "gru"), "--data", _text, "--max-delay", "3",
@@ -115,7 +115,7 @@ public sealed class MemoryCommandTests : IDisposable
     public void Bad_requests_fail_with_one_line(string model, string options, string expected)
     {
         var (exit, stdout, stderr) = CliRunner.Run(["memory", "--model", Path.Combine(Fixtures, model), "--data", _text, "--threads", "1", .. options.Split(' ')]);
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains(expected, stderr);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.DoesNotContain("   at ", stderr + stdout);
@@ -129,7 +129,7 @@ public sealed class MemoryCommandTests : IDisposable
         Assert.Equal(0, CliRunner.Run([.. Args("h"), "--state", "h"]).Exit);
         var before = File.ReadAllText(Out("c/memory.csv"));
         var (exit, _, stderr) = CliRunner.Run([.. Args("c"), "--state", "h"]);
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("is not empty", stderr);
         Assert.Equal(before, File.ReadAllText(Out("c/memory.csv")));
 

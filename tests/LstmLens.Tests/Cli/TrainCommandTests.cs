@@ -115,8 +115,22 @@ public sealed class TrainCommandTests : IDisposable
     {
         Assert.Equal(0, CliRunner.Run(Train("fixed")).Exit);
         var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("fixed"), option, "5");
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void Resume_with_a_damaged_config_section_names_the_file_and_the_section()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("damaged", "--epochs", "1")).Exit);
+        string config = Path.Combine(Out("damaged"), "config.json");
+        string text = File.ReadAllText(config);
+        Assert.Contains("\"epochs\": 1,", text);
+        File.WriteAllText(config, text.Replace("\"epochs\": 1,", "\"epochs\": \"one\","));
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("damaged"), "--threads", "1");
+        Assert.True(exit == 1, $"exit {exit}: {error}");
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"{config}: section \"training\"", line);
     }
 
     [Fact]
@@ -128,10 +142,10 @@ public sealed class TrainCommandTests : IDisposable
         (string[] Args, int Exit, string Message)[] cases =
         [
             (["train", "--train", empty, "--valid", empty, "--out", Out("keep")], 1, "no sentences"),
-            (["train", "--data", _dir.Path, "--train", empty], 1, "either --data or --train"),
+            (["train", "--data", _dir.Path, "--train", empty], 2, "either --data or --train"),
             (["train", "--train", Path.Combine(_dir.Path, "missing.txt"), "--valid", empty], 1, "missing.txt"),
-            (["train", "--data", _dir.Path, "--clip", "lots"], 1, "--clip"),
-            (["train", "--data", _dir.Path, "--momentum", "0.9", "--optimizer", "adam"], 1, "--momentum"),
+            (["train", "--data", _dir.Path, "--clip", "lots"], 2, "--clip"),
+            (["train", "--data", _dir.Path, "--momentum", "0.9", "--optimizer", "adam"], 2, "--momentum"),
             (["train", "--data", _dir.Path, "--batch", "0"], 2, "--batch"),
             (["train", "--data", _dir.Path, "--no-such-option"], 2, "--no-such-option"),
             (["eval", "--model", _dir.Path, "--data", empty], 1, "config.json"),
@@ -204,7 +218,7 @@ public sealed class TrainCommandTests : IDisposable
     {
         Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
         var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("run"), "--init-from", Out("run"));
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Contains("--init-from cannot be used with --resume", error);
     }

@@ -142,6 +142,41 @@ public class ReproductionTests
     }
 
     [Fact]
+    public void A_failing_parallel_run_surfaces_its_own_exception()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Reproduction.InParallel([1, 2, 3], i => i == 2 ? throw new InvalidDataException("run 2: truncated") : i));
+        Assert.Equal("run 2: truncated", e.Message);
+    }
+
+    [Fact]
+    public void A_diverging_verwimp_run_stops_with_its_seed_named()
+    {
+        using var directory = new TempDirectory();
+        var setup = new VerwimpCyclesSetup(TrainTokens: 2_000, ValidTokens: 400, TestTokens: 400,
+            new ModelConfig { Input = InputKind.OneHot, InputSize = 1, HiddenSize = 4, OutputSize = 1, InitRange = 0.05 },
+            new TrainingOptions { Optimizer = "adagrad", LearningRate = 1e38, ClipNorm = null, Epochs = 1 },
+            new LanguageModelSettings { Batch = 4, Bptt = 10 });
+        var context = new ReproductionContext(ReproductionScale.Quick, 1, Path.Combine(directory.Path, "out"), _ => { });
+        var e = Assert.Throws<NonFiniteException>(() => VerwimpRecipe.Run(context, setup));
+        Assert.Matches("^verwimp-cycles seed 1: training stopped: (loss|gradient norm) is .* at update [0-9]+", e.Message);
+    }
+
+    [Fact]
+    public void A_diverging_saphra_run_stops_with_its_setting_and_seed_named()
+    {
+        using var directory = new TempDirectory();
+        var setup = new SaphraRulesSetup(
+            new ConduitRuleOptions(ConduitLength: 3, FamiliarConduits: false, AlphabetSize: 10, Length: 3_000, Rules: 60, Phrases: 6, OutsideOccurrences: 20, LineLength: 40),
+            TestLength: 600, TestRules: 30, ValidLength: 300,
+            new ModelConfig { InputSize = 1, EmbeddingSize = 8, HiddenSize = 8, OutputSize = 1 },
+            new TrainingOptions { LearningRate = 1e38, ClipNorm = null, Epochs = 1 },
+            new LanguageModelSettings { Batch = 4, Bptt = 10, EvalBatch = 2 });
+        var context = new ReproductionContext(ReproductionScale.Quick, 1, Path.Combine(directory.Path, "out"), _ => { });
+        var e = Assert.Throws<NonFiniteException>(() => SaphraRulesRecipe.Run(context, setup));
+        Assert.Matches("^saphra-rules (unfamiliar|familiar) seed 1: training stopped: (loss|gradient norm) is .* at update [0-9]+", e.Message);
+    }
+
+    [Fact]
     public void Tables_and_csv_are_well_formed()
     {
         string table = Reproduction.MarkdownTable(["a", "b"], [["1", "2"], ["3", "4"]]);

@@ -199,7 +199,7 @@ public class VerwimpMemoryTests
         using var directory = new TempDirectory();
         var setup = VerwimpMemorySetup.For(ReproductionScale.Quick);
         var context = new ReproductionContext(ReproductionScale.Quick, 1, Path.Combine(directory.Path, "out"), _ => { });
-        Assert.Contains("--corpus", Assert.Throws<ArgumentException>(() => VerwimpMemoryRecipe.Run(context, setup)).Message, StringComparison.Ordinal);
+        Assert.Contains("--corpus", Assert.Throws<OptionException>(() => VerwimpMemoryRecipe.Run(context, setup)).Message, StringComparison.Ordinal);
         directory.Write("train.txt", "the/at cat/nn ./.\n");
         var missing = Assert.Throws<FileNotFoundException>(() => VerwimpMemoryRecipe.Run(context with { Corpus = directory.Path }, setup));
         Assert.Contains("valid.txt", missing.Message, StringComparison.Ordinal);

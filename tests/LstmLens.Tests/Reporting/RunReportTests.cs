@@ -65,7 +65,7 @@ public sealed class RunReportTests : IDisposable
         Assert.True(exit == 0, error);
         Assert.Equal($"wrote {page}: 2 figures, 2 tables\n", output);
         (exit, _, error) = CliRunner.Run("report", run, "--out", page);
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Equal($"lstmlens: --out {page} exists; add --force to replace it\n", error);
         Assert.Equal(0, CliRunner.Run("report", run, "--out", page, "--force").Exit);
         (exit, _, error) = CliRunner.Run("report", Path.Combine(_dir.Path, "missing"));

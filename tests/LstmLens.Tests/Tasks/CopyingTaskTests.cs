@@ -62,7 +62,7 @@ public class CopyingTaskTests
         Assert.Equal(CopyingEncoding.OneHot, Assert.IsType<CopyingTask>(TaskCatalog.Create("copying", new TaskParameters())).Encoding);
         var transfer = TaskCatalog.WithLength("copying", new TaskParameters { Encoding = CopyingEncoding.Scalar }, 20);
         Assert.Equal(CopyingEncoding.Scalar, Assert.IsType<CopyingTask>(TaskCatalog.Create("copying", transfer)).Encoding);
-        Assert.Contains("--encoding", Assert.Throws<ArgumentException>(() => TaskCatalog.Create("adding", new TaskParameters { Encoding = CopyingEncoding.Scalar })).Message);
+        Assert.Contains("--encoding", Assert.Throws<OptionException>(() => TaskCatalog.Create("adding", new TaskParameters { Encoding = CopyingEncoding.Scalar })).Message);
     }
 
     [Fact]

@@ -65,12 +65,7 @@ public class ReproductionTests
     public void Saphra_rules_recipe_measures_omega_after_every_epoch_in_both_settings_and_domains()
     {
         using var directory = new TempDirectory();
-        var setup = new SaphraRulesSetup(
-            new ConduitRuleOptions(ConduitLength: 3, FamiliarConduits: false, AlphabetSize: 10, Length: 3_000, Rules: 60, Phrases: 6, OutsideOccurrences: 20, LineLength: 40),
-            TestLength: 600, TestRules: 30, ValidLength: 300,
-            new ModelConfig { InputSize = 1, EmbeddingSize = 8, HiddenSize = 8, OutputSize = 1 },
-            new TrainingOptions { LearningRate = 1, ClipNorm = 0.25, Epochs = 2 },
-            new LanguageModelSettings { Batch = 4, Bptt = 10, EvalBatch = 2 });
+        var setup = SmallSaphraSetup(new TrainingOptions { LearningRate = 1, ClipNorm = 0.25, Epochs = 2 });
         var context = new ReproductionContext(ReproductionScale.Quick, 2, Path.Combine(directory.Path, "out"), _ => { });
 
         string markdown = SaphraRulesRecipe.Run(context, setup);
@@ -165,16 +160,19 @@ public class ReproductionTests
     public void A_diverging_saphra_run_stops_with_its_setting_and_seed_named()
     {
         using var directory = new TempDirectory();
-        var setup = new SaphraRulesSetup(
-            new ConduitRuleOptions(ConduitLength: 3, FamiliarConduits: false, AlphabetSize: 10, Length: 3_000, Rules: 60, Phrases: 6, OutsideOccurrences: 20, LineLength: 40),
-            TestLength: 600, TestRules: 30, ValidLength: 300,
-            new ModelConfig { InputSize = 1, EmbeddingSize = 8, HiddenSize = 8, OutputSize = 1 },
-            new TrainingOptions { LearningRate = 1e38, ClipNorm = null, Epochs = 1 },
-            new LanguageModelSettings { Batch = 4, Bptt = 10, EvalBatch = 2 });
+        var setup = SmallSaphraSetup(new TrainingOptions { LearningRate = 1e38, ClipNorm = null, Epochs = 1 });
         var context = new ReproductionContext(ReproductionScale.Quick, 1, Path.Combine(directory.Path, "out"), _ => { });
         var e = Assert.Throws<NonFiniteException>(() => SaphraRulesRecipe.Run(context, setup));
         Assert.Matches("^saphra-rules (unfamiliar|familiar) seed 1: training stopped: (loss|gradient norm) is .* at update [0-9]+", e.Message);
     }
+
+    /// <summary>A saphra-rules run small enough for a test: 3,000 tokens, an LSTM 8.</summary>
+    private static SaphraRulesSetup SmallSaphraSetup(TrainingOptions training) => new(
+        new ConduitRuleOptions(ConduitLength: 3, FamiliarConduits: false, AlphabetSize: 10, Length: 3_000, Rules: 60, Phrases: 6, OutsideOccurrences: 20, LineLength: 40),
+        TestLength: 600, TestRules: 30, ValidLength: 300,
+        new ModelConfig { InputSize = 1, EmbeddingSize = 8, HiddenSize = 8, OutputSize = 1 },
+        training,
+        new LanguageModelSettings { Batch = 4, Bptt = 10, EvalBatch = 2 });
 
     [Fact]
     public void Tables_and_csv_are_well_formed()

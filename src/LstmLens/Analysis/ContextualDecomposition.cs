@@ -393,12 +393,16 @@ public sealed class ContextualDecomposition
         return RelativeNorm(LogitNorm(Residual(truth, d.Relevant(t), d.Irrelevant(t))), LogitNorm(truth));
     }
 
-    /// <summary>Throws when the decomposition at step <paramref name="t"/> does not sum to the true state (a bug, never bad input).</summary>
-    public void Check(DecomposedSentence sentence, Decomposition d, int t)
+    /// <summary>
+    /// Both errors of the top layer at step <paramref name="t"/>; throws when either exceeds <see cref="Tolerance"/> (a bug,
+    /// never bad input: with these equations the parts sum to the state up to rounding).
+    /// </summary>
+    public (double State, double Logits) Check(DecomposedSentence sentence, Decomposition d, int t)
     {
         double state = StateError(sentence, d, t), logits = LogitError(sentence, d, t);
         if (!(state <= Tolerance) || !(logits <= Tolerance))
             throw new InvalidOperationException($"contextual decomposition does not sum to the true state at step {t}: relative error {state:G3} (h), {logits:G3} (logits)");
+        return (state, logits);
     }
 
     internal static void CheckPositions(DecomposedSentence sentence, DecompositionLane lane)

@@ -6,10 +6,12 @@ namespace LstmLens.Data;
 
 /// <summary>
 /// One sentence. <see cref="Tags"/> are the tags of tagged text or CoNLL-U UPOS; <see cref="Xpos"/>,
-/// <see cref="Heads"/> (1-based word index of the head, 0 = root) and <see cref="Relations"/> come from CoNLL-U.
+/// <see cref="Heads"/> (1-based word index of the head, 0 = root), <see cref="Relations"/> and <see cref="Id"/> (the
+/// <c># sent_id</c> comment) come from CoNLL-U; <see cref="Location"/> is "file:line" of its first word line.
 /// Every non-null array has one entry per word.
 /// </summary>
-public sealed record Sentence(string[] Words, string[]? Tags = null, string[]? Xpos = null, int[]? Heads = null, string[]? Relations = null);
+public sealed record Sentence(string[] Words, string[]? Tags = null, string[]? Xpos = null, int[]? Heads = null, string[]? Relations = null,
+    string? Id = null, string? Location = null);
 
 /// <summary>Corpus file formats.</summary>
 public enum CorpusFormat
@@ -77,44 +79,53 @@ public static class Corpus
     {
         var sentences = new List<Sentence>();
         var rows = new List<string[]>();
-        int lineNumber = 0, sentenceStart = 1;
+        var rowLines = new List<int>();
+        int lineNumber = 0;
+        string? id = null;
         foreach (string raw in File.ReadLines(path))
         {
             lineNumber++;
             string line = raw.TrimEnd('\r');
             if (line.Length == 0)
             {
-                if (rows.Count > 0) sentences.Add(ConlluSentence(rows, path, sentenceStart));
+                if (rows.Count > 0) sentences.Add(ConlluSentence(rows, rowLines, path, id));
                 rows.Clear();
+                rowLines.Clear();
+                id = null;
                 continue;
             }
-            if (line.StartsWith('#')) continue;
+            if (line.StartsWith('#'))
+            {
+                if (line.StartsWith("# sent_id", StringComparison.Ordinal) && line.IndexOf('=') is int equals and > 0) id = line[(equals + 1)..].Trim();
+                continue;
+            }
             var columns = line.Split('\t');
             if (columns.Length != 10)
                 throw new InvalidDataException($"{path}:{lineNumber}: expected 10 tab-separated CoNLL-U columns, found {columns.Length}");
-            string id = columns[0];
-            if (id.Contains('-') || id.Contains('.')) continue; // multiword token or empty node
-            if (!int.TryParse(id, out int index) || index != rows.Count + 1)
-                throw new InvalidDataException($"{path}:{lineNumber}: word ID '{id}' out of sequence (expected {rows.Count + 1})");
-            if (rows.Count == 0) sentenceStart = lineNumber;
+            string word = columns[0];
+            if (word.Contains('-') || word.Contains('.')) continue; // multiword token or empty node
+            if (!int.TryParse(word, out int index) || index != rows.Count + 1)
+                throw new InvalidDataException($"{path}:{lineNumber}: word ID '{word}' out of sequence (expected {rows.Count + 1})");
             if (!int.TryParse(columns[6], out int head) || head < 0)
                 throw new InvalidDataException($"{path}:{lineNumber}: HEAD '{columns[6]}' is not a word index");
             rows.Add(columns);
+            rowLines.Add(lineNumber);
         }
-        if (rows.Count > 0) sentences.Add(ConlluSentence(rows, path, sentenceStart));
+        if (rows.Count > 0) sentences.Add(ConlluSentence(rows, rowLines, path, id));
         return sentences;
     }
 
-    private static Sentence ConlluSentence(List<string[]> rows, string path, int firstLine)
+    private static Sentence ConlluSentence(List<string[]> rows, List<int> lines, string path, string? id)
     {
         var heads = rows.Select(r => int.Parse(r[6])).ToArray();
         for (int i = 0; i < heads.Length; i++)
         {
             if (heads[i] > heads.Length)
-                throw new InvalidDataException($"{path}:{firstLine + i}: HEAD {heads[i]} beyond the sentence's {heads.Length} words");
+                throw new InvalidDataException($"{path}:{lines[i]}: HEAD {heads[i]} beyond the sentence's {heads.Length} words");
         }
         return new Sentence(
-            [.. rows.Select(r => r[1])], [.. rows.Select(r => r[3])], [.. rows.Select(r => r[4])], heads, [.. rows.Select(r => r[7])]);
+            [.. rows.Select(r => r[1])], [.. rows.Select(r => r[3])], [.. rows.Select(r => r[4])], heads, [.. rows.Select(r => r[7])],
+            id, $"{path}:{lines[0]}");
     }
 
     /// <summary>

@@ -49,4 +49,15 @@ public static class CommonOptions
         Compute.Use(kernels);
         return $"LstmLens {typeof(Compute).Assembly.GetName().Version?.ToString(3)}: {Compute.Describe()}";
     }
+
+    /// <summary>
+    /// Refuses --out <paramref name="directory"/> when it is a file or a non-empty directory, unless <paramref name="force"/>
+    /// (then files of the same names, <paramref name="what"/>, are replaced). Creates nothing: the verb creates it when it writes.
+    /// </summary>
+    public static void CheckOutput(string directory, bool force, string what)
+    {
+        if (File.Exists(directory)) throw new OptionException($"--out {directory} is a file");
+        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any() && !force)
+            throw new OptionException($"--out {directory} is not empty; choose a new directory or add --force to replace its {what}");
+    }
 }

@@ -77,7 +77,7 @@ public static class MemoryCommand
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
         string? outDirectory = r.GetValue(o.Out);
-        if (outDirectory is not null) CheckOutput(outDirectory, r.GetValue(o.Force));
+        if (outDirectory is not null) CommonOptions.CheckOutput(outDirectory, r.GetValue(o.Force), "memory files");
         string[] differences = r.GetValue(o.Difference) ?? [];
         if (differences.Length % 2 != 0) throw new OptionException("--difference takes two word classes, A and B");
         if (r.GetValue(o.MinCount) < 1) throw new OptionException("--min-count must be at least 1");
@@ -165,6 +165,7 @@ public static class MemoryCommand
             seconds,
             tokens_per_second = report.Tokens * report.Passes / seconds,
         };
+        Directory.CreateDirectory(outDirectory);
         MemoryFiles.Write(outDirectory, report, run, logarithmic: !r.GetValue(o.Linear));
         if (!json) Console.WriteLine($"wrote {outDirectory}/memory.csv, sigmas.csv, memory.json and figures");
         RunReportOutput.Finish(r, outDirectory, environment, started, quiet: json);
@@ -233,13 +234,5 @@ public static class MemoryCommand
         Console.WriteLine($"wrote {outDirectory}/compare_sigma1.svg and compare_selectiveness.svg ({curves} curves from {runs.Length} runs)");
         RunReportOutput.Finish(r, outDirectory, environment, started);
         return 0;
-    }
-
-    private static void CheckOutput(string directory, bool force)
-    {
-        if (File.Exists(directory)) throw new OptionException($"--out {directory} is a file");
-        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any() && !force)
-            throw new OptionException($"--out {directory} is not empty; choose a new directory or add --force to replace its memory files");
-        Directory.CreateDirectory(directory);
     }
 }

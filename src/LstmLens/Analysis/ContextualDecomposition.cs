@@ -178,6 +178,7 @@ public sealed class ContextualDecomposition
     private readonly double[]? _embedding;  // [V, E]; null for one-hot input
     private readonly int _inputSize, _hidden;
     private readonly double[] _decoder;     // [V, H]
+    private readonly double[] _decoderBias; // [V]
     private readonly Lazy<double[]> _gram;  // W_decᵀ W_dec [H, H]
 
     private sealed record LayerWeights(double[] InputWeights, double[] RecurrentWeights, double[] Bias, double[] BiasActivation, int InputSize);
@@ -206,6 +207,7 @@ public sealed class ContextualDecomposition
             return new LayerWeights(l.WeightIH.Value.ToArray(), l.WeightHH.Value.ToArray(), bias, activation, l.InputSize);
         })];
         _decoder = model.Decoder.Weight.Value.ToArray();
+        _decoderBias = model.Decoder.Bias.Value.ToArray();
         VocabularySize = config.OutputSize;
         _gram = new Lazy<double[]>(() =>
         {
@@ -275,12 +277,12 @@ public sealed class ContextualDecomposition
         return new DecomposedSentence(tokens.ToArray(), projection, hidden, cells, initial);
     }
 
-    /// <summary>The logits without the decoder bias of a hidden vector: v = W_dec x.</summary>
-    public double[] Logits(ReadOnlySpan<double> x)
+    /// <summary>The logits of a hidden vector without the decoder bias, v = W_dec x (the model's own logits with <paramref name="withBias"/>).</summary>
+    public double[] Logits(ReadOnlySpan<double> x, bool withBias = false)
     {
         Checks.Length(x.Length, _hidden, nameof(x));
-        var v = new double[VocabularySize];
-        Product(x, 1, _decoder, 0, v);
+        var v = withBias ? (double[])_decoderBias.Clone() : new double[VocabularySize];
+        Product(x, 1, _decoder, withBias ? 1 : 0, v);
         return v;
     }
 
@@ -506,13 +508,13 @@ public sealed class ContextualDecomposition
 
         private static int MaxConcurrent(IReadOnlyList<DecompositionLane> lanes, int[] starts)
         {
-            int steps = lanes.Count == 0 ? 0 : lanes.Max(l => l.End) + 2;
-            var change = new int[steps + 1];
+            int steps = lanes.Count == 0 ? 0 : lanes.Max(l => l.End) + 3;
+            var change = new int[steps];
             for (int i = 0; i < lanes.Count; i++)
             {
                 if (starts[i] > lanes[i].End) continue;
                 change[starts[i]]++;
-                change[lanes[i].End + 1]--;
+                change[lanes[i].End + 2]--; // a lane leaves only after the next step's lanes have entered (they may branch from it)
             }
             int running = 0, most = 1;
             foreach (int c in change) most = Math.Max(most, running += c);

@@ -177,11 +177,13 @@ public sealed class ContextualDecomposition
     private readonly LayerWeights[] _layers;
     private readonly double[]? _embedding;  // [V, E]; null for one-hot input
     private readonly int _inputSize, _hidden;
-    private readonly double[] _decoder;     // [V, H]
     private readonly double[] _decoderBias; // [V]
-    private readonly Lazy<double[]> _gram;  // W_decᵀ W_dec [H, H]
+    private readonly PreparedOperand<double> _decoder = new(); // W_decᵀ
+    private readonly PreparedOperand<double> _gram = new();    // W_decᵀ W_dec [H, H]
 
-    private sealed record LayerWeights(double[] InputWeights, double[] RecurrentWeights, double[] Bias, double[] BiasActivation, int InputSize);
+    /// <summary>A layer's weights as the reference reads them (W [4H, in]) and prepared for the products (Wᵀ).</summary>
+    private sealed record LayerWeights(double[] InputWeights, double[] RecurrentWeights, double[] Bias, double[] BiasActivation, int InputSize,
+        PreparedOperand<double> Input, PreparedOperand<double> Recurrent);
 
     /// <summary>Reads the weights of <paramref name="model"/> (LSTM cells, embedding or one-hot input).</summary>
     /// <exception cref="NotSupportedException">Another cell or vector input.</exception>
@@ -204,17 +206,16 @@ public sealed class ContextualDecomposition
             TensorPrimitives.Add(l.BiasIH.Value, l.BiasHH.Value, bias);
             var activation = new double[bias.Length];
             GateActivations(bias, activation);
-            return new LayerWeights(l.WeightIH.Value.ToArray(), l.WeightHH.Value.ToArray(), bias, activation, l.InputSize);
+            return new LayerWeights(l.WeightIH.Value.ToArray(), l.WeightHH.Value.ToArray(), bias, activation, l.InputSize,
+                Prepared(l.WeightIH.Value, l.InputSize), Prepared(l.WeightHH.Value, _hidden));
         })];
-        _decoder = model.Decoder.Weight.Value.ToArray();
+        var decoder = model.Decoder.Weight.Value;
         _decoderBias = model.Decoder.Bias.Value.ToArray();
         VocabularySize = config.OutputSize;
-        _gram = new Lazy<double[]>(() =>
-        {
-            var gram = new double[_hidden * _hidden];
-            K.Gemm(true, false, _decoder, _hidden, _decoder, _hidden, _hidden, _hidden, VocabularySize, 1.0, 0.0, gram, _hidden);
-            return gram;
-        });
+        K.Prepare(true, decoder, _hidden, _hidden, VocabularySize, _decoder);
+        var gram = new double[_hidden * _hidden];
+        K.Gemm(true, false, decoder, _hidden, decoder, _hidden, _hidden, _hidden, VocabularySize, 1.0, 0.0, gram, _hidden);
+        K.Prepare(false, gram, _hidden, _hidden, _hidden, _gram);
     }
 
     /// <summary>The bias×bias policy.</summary>
@@ -252,7 +253,7 @@ public sealed class ContextualDecomposition
         {
             var w = _layers[l];
             initial[l] = initialState.IsEmpty ? new double[2 * h] : initialState.Slice(l * 2 * h, 2 * h).ToArray();
-            Product(input, steps, w.InputWeights, 0, z);
+            Product(input, steps, w.Input, 0, z);
             if (l == 0) projection = (double[])z.Clone();
             hidden[l] = new double[steps * h];
             cells[l] = new double[steps * h];
@@ -261,7 +262,7 @@ public sealed class ContextualDecomposition
                 var zt = z.AsSpan(t * g, g);
                 var hPrev = t == 0 ? initial[l].AsSpan(0, h) : hidden[l].AsSpan((t - 1) * h, h);
                 var cPrev = t == 0 ? initial[l].AsSpan(h, h) : cells[l].AsSpan((t - 1) * h, h);
-                Product(hPrev, 1, w.RecurrentWeights, 1, zt);
+                Product(hPrev, 1, w.Recurrent, 1, zt);
                 TensorPrimitives.Add(zt, w.Bias, gates);
                 GateActivations(gates, gates);
                 var c = cells[l].AsSpan(t * h, h);
@@ -289,11 +290,21 @@ public sealed class ContextualDecomposition
     /// <summary>‖W_dec x‖₂ through the Gram matrix W_decᵀW_dec (no V-sized product per vector).</summary>
     public double LogitNorm(ReadOnlySpan<double> x)
     {
-        Checks.Length(x.Length, _hidden, nameof(x));
-        var gram = _gram.Value;
-        double sum = 0;
-        for (int i = 0; i < _hidden; i++) sum += x[i] * TensorPrimitives.Dot(gram.AsSpan(i * _hidden, _hidden), x);
-        return Math.Sqrt(Math.Max(sum, 0));
+        Span<double> norm = stackalloc double[1];
+        LogitNorms(x, norm);
+        return norm[0];
+    }
+
+    /// <summary>‖W_dec x_i‖₂ of every row x_i of <paramref name="rows"/> [n, H] into <paramref name="norms"/> [n], in one product with the Gram matrix.</summary>
+    public void LogitNorms(ReadOnlySpan<double> rows, Span<double> norms)
+    {
+        int n = norms.Length;
+        Checks.Length(rows.Length, n * _hidden, nameof(rows));
+        if (n == 0) return;
+        var products = new double[n * _hidden];
+        K.Gemm(false, rows, _hidden, _gram, n, 1.0, 0.0, products, _hidden);
+        for (int i = 0; i < n; i++)
+            norms[i] = Math.Sqrt(Math.Max(0, TensorPrimitives.Dot(rows.Slice(i * _hidden, _hidden), products.AsSpan(i * _hidden, _hidden))));
     }
 
     /// <summary>
@@ -399,12 +410,37 @@ public sealed class ContextualDecomposition
     /// Both errors of the top layer at step <paramref name="t"/>; throws when either exceeds <see cref="Tolerance"/> (a bug,
     /// never bad input: with these equations the parts sum to the state up to rounding).
     /// </summary>
-    public (double State, double Logits) Check(DecomposedSentence sentence, Decomposition d, int t)
+    public (double State, double Logits) Check(DecomposedSentence sentence, Decomposition d, int t) => Check(sentence, [(d, t)])[0];
+
+    /// <summary><see cref="Check(DecomposedSentence, Decomposition, int)"/> of many (decomposition, step) items, with one product for all logit norms.</summary>
+    public (double State, double Logits)[] Check(DecomposedSentence sentence, IReadOnlyList<(Decomposition Parts, int Step)> items)
     {
-        double state = StateError(sentence, d, t), logits = LogitError(sentence, d, t);
-        if (!(state <= Tolerance) || !(logits <= Tolerance))
-            throw new InvalidOperationException($"contextual decomposition does not sum to the true state at step {t}: relative error {state:G3} (h), {logits:G3} (logits)");
-        return (state, logits);
+        ArgumentNullException.ThrowIfNull(sentence);
+        ArgumentNullException.ThrowIfNull(items);
+        int n = items.Count, h = _hidden;
+        var rows = new double[2 * n * h]; // the residuals β + γ − h, then the true states
+        var state = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            var (d, t) = items[i];
+            var truth = sentence.State(t);
+            var residual = rows.AsSpan(i * h, h);
+            TensorPrimitives.Add(d.Relevant(t), d.Irrelevant(t), residual);
+            TensorPrimitives.Subtract(residual, truth, residual);
+            truth.CopyTo(rows.AsSpan((n + i) * h, h));
+            state[i] = RelativeNorm(TensorPrimitives.Norm(residual), TensorPrimitives.Norm(truth));
+        }
+        var norms = new double[2 * n];
+        LogitNorms(rows, norms);
+        var errors = new (double State, double Logits)[n];
+        for (int i = 0; i < n; i++)
+        {
+            errors[i] = (state[i], RelativeNorm(norms[i], norms[n + i]));
+            if (!(errors[i].State <= Tolerance) || !(errors[i].Logits <= Tolerance))
+                throw new InvalidOperationException(
+                    $"contextual decomposition does not sum to the true state at step {items[i].Step}: relative error {errors[i].State:G3} (h), {errors[i].Logits:G3} (logits)");
+        }
+        return errors;
     }
 
     internal static void CheckPositions(DecomposedSentence sentence, DecompositionLane lane)
@@ -586,7 +622,7 @@ public sealed class ContextualDecomposition
             var w = _cd._layers[l];
             int n = _active.Count, h = _cd._hidden, g = 4 * h;
             var z = _z.AsSpan(0, 2 * n * g);
-            _cd.Product(_h[l].AsSpan(0, 2 * n * h), 2 * n, w.RecurrentWeights, 0, z);
+            _cd.Product(_h[l].AsSpan(0, 2 * n * h), 2 * n, w.Recurrent, 0, z);
             if (l == 0)
             {
                 var x = _sentence.InputProjection.AsSpan(t * g, g);
@@ -598,7 +634,7 @@ public sealed class ContextualDecomposition
             }
             else
             {
-                _cd.Product(_h[l - 1].AsSpan(0, 2 * n * w.InputSize), 2 * n, w.InputWeights, 1, z);
+                _cd.Product(_h[l - 1].AsSpan(0, 2 * n * w.InputSize), 2 * n, w.Input, 1, z);
             }
 
             // The three arguments of L3 per gate: a + c, b + c and a + b + c (a relevant, b irrelevant, c the bias).
@@ -693,12 +729,20 @@ public sealed class ContextualDecomposition
         }
     }
 
-    /// <summary>C [m, n] = A Wᵀ + beta·C for rows A [m, k] and a weight matrix W [n, k] (k = A.Length / m, n = C.Length / m).</summary>
-    private void Product(ReadOnlySpan<double> a, int m, ReadOnlySpan<double> weights, double beta, Span<double> c)
+    /// <summary>W [n, k] prepared as the right operand Wᵀ [k, n].</summary>
+    private PreparedOperand<double> Prepared(ReadOnlySpan<double> weights, int k)
     {
-        int k = a.Length / m, n = c.Length / m;
-        Checks.Length(weights.Length, n * k, nameof(weights));
-        K.Gemm(false, true, a, k, weights, k, m, n, k, 1.0, beta, c, n);
+        var prepared = new PreparedOperand<double>();
+        K.Prepare(true, weights, k, k, weights.Length / k, prepared);
+        return prepared;
+    }
+
+    /// <summary>C [m, n] = A Wᵀ + beta·C for rows A [m, k] and a prepared weight matrix Wᵀ [k, n].</summary>
+    private void Product(ReadOnlySpan<double> a, int m, PreparedOperand<double> weights, double beta, Span<double> c)
+    {
+        Checks.Length(a.Length, m * weights.K, nameof(a));
+        Checks.Length(c.Length, m * weights.N, nameof(c));
+        K.Gemm(false, a, weights.K, weights, m, 1.0, beta, c, weights.N);
     }
 
     private static double RowDot(double[] matrix, int row, ReadOnlySpan<double> x)

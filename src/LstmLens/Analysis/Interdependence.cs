@@ -88,7 +88,7 @@ public static class Interdependence
         [
             new DecompositionLane(setA, target, target), new DecompositionLane(setB, target, target), new DecompositionLane(setA.Union(setB), target, target),
         ]);
-        return Combine(cd, sentence, d[0], d[1], d[2], target, space);
+        return Combine(cd, sentence, [(d[0], d[1], d[2], target)], space)[0];
     }
 
     /// <summary>
@@ -121,13 +121,7 @@ public static class Interdependence
         foreach (var (l, r) in pairs)
             lanes.Add(new DecompositionLane([l, r], r + targetOffset, r + targetOffset, branch ? single[l] : -1));
         var d = cd.Decompose(sentence, lanes);
-        var results = new InterdependenceResult[pairs.Count];
-        for (int i = 0; i < pairs.Count; i++)
-        {
-            var (l, r) = pairs[i];
-            results[i] = Combine(cd, sentence, d[single[l]], d[single[r]], d[span.Count + i], r + targetOffset, space);
-        }
-        return results;
+        return Combine(cd, sentence, [.. pairs.Select((p, i) => (d[single[p.Left]], d[single[p.Right]], d[span.Count + i], p.Right + targetOffset))], space);
     }
 
     /// <summary>
@@ -219,23 +213,37 @@ public static class Interdependence
         return pairs;
     }
 
-    private static InterdependenceResult Combine(ContextualDecomposition cd, DecomposedSentence sentence, Decomposition a, Decomposition b, Decomposition union,
-        int target, InterdependenceSpace space)
+    /// <summary>The interdependence of each (A, B, A ∪ B, target) item, after checking every pass at its target.</summary>
+    private static InterdependenceResult[] Combine(ContextualDecomposition cd, DecomposedSentence sentence,
+        IReadOnlyList<(Decomposition A, Decomposition B, Decomposition Union, int Target)> items, InterdependenceSpace space)
     {
-        double stateError = 0, logitError = 0;
-        foreach (var d in new[] { a, b, union })
+        int n = items.Count, h = cd.HiddenSize;
+        var checks = items.SelectMany(x => new[] { (x.A, x.Target), (x.B, x.Target), (x.Union, x.Target) }).Distinct().ToList();
+        var errors = cd.Check(sentence, checks);
+        var index = checks.Select((c, k) => (c, k)).ToDictionary(e => e.c, e => e.k);
+        var vectors = new double[4 * n * h]; // per item: v_A, v_B, v_{A∪B}, v_{A∪B} − v_A − v_B (before W_dec)
+        for (int i = 0; i < n; i++)
         {
-            var (state, logits) = cd.Check(sentence, d, target);
-            stateError = Math.Max(stateError, state);
-            logitError = Math.Max(logitError, logits);
+            var (a, b, union, t) = items[i];
+            a.Relevant(t).CopyTo(vectors.AsSpan(4 * i * h, h));
+            b.Relevant(t).CopyTo(vectors.AsSpan((4 * i + 1) * h, h));
+            union.Relevant(t).CopyTo(vectors.AsSpan((4 * i + 2) * h, h));
+            var residual = vectors.AsSpan((4 * i + 3) * h, h);
+            TensorPrimitives.Subtract(union.Relevant(t), a.Relevant(t), residual);
+            TensorPrimitives.Subtract(residual, b.Relevant(t), residual);
         }
-        var beta = union.Relevant(target);
-        var residual = new double[beta.Length];
-        TensorPrimitives.Subtract(beta, a.Relevant(target), residual);
-        TensorPrimitives.Subtract(residual, b.Relevant(target), residual);
-        double Norm(ReadOnlySpan<double> x) => space == InterdependenceSpace.Hidden ? TensorPrimitives.Norm(x) : cd.LogitNorm(x);
-        double normUnion = Norm(beta);
-        return new InterdependenceResult(normUnion == 0 ? double.NaN : Norm(residual) / normUnion, Norm(a.Relevant(target)), Norm(b.Relevant(target)), normUnion,
-            stateError, logitError);
+        var norms = new double[4 * n];
+        if (space == InterdependenceSpace.Logits) cd.LogitNorms(vectors, norms);
+        else for (int k = 0; k < norms.Length; k++) norms[k] = TensorPrimitives.Norm(vectors.AsSpan(k * h, h));
+        var results = new InterdependenceResult[n];
+        for (int i = 0; i < n; i++)
+        {
+            var (a, b, u, t) = items[i];
+            var passes = new[] { errors[index[(a, t)]], errors[index[(b, t)]], errors[index[(u, t)]] };
+            double union = norms[4 * i + 2];
+            results[i] = new InterdependenceResult(union == 0 ? double.NaN : norms[4 * i + 3] / union, norms[4 * i], norms[4 * i + 1], union,
+                passes.Max(e => e.State), passes.Max(e => e.Logits));
+        }
+        return results;
     }
 }

@@ -24,12 +24,13 @@ public static class ReproduceCommand
         var labels = new Option<string?>("--labels") { Description = "hdetach-pixel: IDX training labels" };
         var testImages = new Option<string?>("--test-images") { Description = "hdetach-pixel: IDX test images" };
         var testLabels = new Option<string?>("--test-labels") { Description = "hdetach-pixel: IDX test labels" };
-        var corpus = new Option<string?>("--corpus") { Description = "verwimp-memory: directory with train.txt, valid.txt and test.txt in word/TAG form (tools/brown_splits.sh)" };
+        var corpus = new Option<string?>("--corpus") { Description = "verwimp-memory, saphra-english: directory with train.txt, valid.txt and test.txt in word/TAG form (tools/brown_splits.sh)" };
+        var treebank = new Option<string?>("--treebank") { Description = "saphra-english: a CoNLL-U treebank to measure interdependence on (UD English-EWT dev)" };
         var threads = CommonOptions.Threads();
         var kernels = CommonOptions.Kernels();
         var command = new Command("reproduce", "Run a paper experiment and put our numbers beside the paper's")
         {
-            recipe, quick, full, seeds, output, images, labels, testImages, testLabels, corpus, threads, kernels,
+            recipe, quick, full, seeds, output, images, labels, testImages, testLabels, corpus, treebank, threads, kernels,
         };
         command.SetAction(r =>
         {
@@ -46,6 +47,7 @@ public static class ReproduceCommand
                 Data = new TaskParameters { Images = r.GetValue(images), Labels = r.GetValue(labels) },
                 TestData = r.GetValue(testImages) is string test ? new TaskParameters { Images = test, Labels = r.GetValue(testLabels) } : null,
                 Corpus = r.GetValue(corpus),
+                Treebank = r.GetValue(treebank),
             };
             string markdown = Reproduction.Run(name, context);
             Console.WriteLine();

@@ -35,8 +35,11 @@ public sealed record ReproductionContext(ReproductionScale Scale, int Seeds, str
     /// <summary>Optional test images for hdetach-pixel: evaluation on them instead of on draws from the training images.</summary>
     public TaskParameters? TestData { get; init; }
 
-    /// <summary>A corpus directory with train.txt, valid.txt and test.txt in word/TAG form (verwimp-memory).</summary>
+    /// <summary>A corpus directory with train.txt, valid.txt and test.txt in word/TAG form (verwimp-memory, saphra-english).</summary>
     public string? Corpus { get; init; }
+
+    /// <summary>A CoNLL-U dependency treebank (saphra-english).</summary>
+    public string? Treebank { get; init; }
 }
 
 /// <summary>One training configuration run over several seeds.</summary>
@@ -66,7 +69,7 @@ public static class Reproduction
 {
     /// <summary>Every recipe name.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["hdetach-copy", "hdetach-transfer", "hdetach-pixel", "hdetach-ablation", "lstm1997", "verwimp-cycles", "verwimp-synthetic", "verwimp-memory", "saphra-rules"];
+        ["hdetach-copy", "hdetach-transfer", "hdetach-pixel", "hdetach-ablation", "lstm1997", "verwimp-cycles", "verwimp-synthetic", "verwimp-memory", "saphra-rules", "saphra-english"];
 
     /// <summary>
     /// Seeds per configuration when --seeds is not given: 3, except verwimp-memory at --quick (1: its five language models and
@@ -91,6 +94,7 @@ public static class Reproduction
             "verwimp-synthetic" => VerwimpSyntheticRecipe.Run(context),
             "verwimp-memory" => VerwimpMemoryRecipe.Run(context),
             "saphra-rules" => SaphraRulesRecipe.Run(context),
+            "saphra-english" => SaphraEnglishRecipe.Run(context),
             _ => throw new OptionException($"unknown recipe '{name}' (expected one of {string.Join(", ", Names)})"),
         };
     }

@@ -192,7 +192,7 @@ public static class VerwimpMemoryRecipe
     }
 
     /// <summary>The three splits, tagged.</summary>
-    private sealed record TaggedCorpus(List<Sentence> Train, List<Sentence> Valid, List<Sentence> Test);
+    internal sealed record TaggedCorpus(List<Sentence> Train, List<Sentence> Valid, List<Sentence> Test);
 
     /// <summary>A trained model family: name in run directories, label in tables, cell and size.</summary>
     private sealed record Configuration(string Name, string Label, CellType Cell, int HiddenSize);
@@ -211,10 +211,11 @@ public static class VerwimpMemoryRecipe
     /// <summary>A difference vector of Figures 10–11 and Table 3: its two word-class specs, labels and the paper's accuracies.</summary>
     private sealed record Property(string Name, bool Nominal, string SpecA, string SpecB, string LabelA, string LabelB, double PaperValid, double PaperTest);
 
-    private static TaggedCorpus ReadCorpus(string? directory)
+    /// <summary>The Brown splits of --corpus for recipe <paramref name="recipe"/>, every tag checked against the Brown→PTB table.</summary>
+    internal static TaggedCorpus ReadCorpus(string? directory, string recipe = "verwimp-memory")
     {
         if (directory is null)
-            throw new OptionException("verwimp-memory needs --corpus DIR: a directory with train.txt, valid.txt and test.txt in word/TAG form (tools/brown_splits.sh DIR writes the Brown splits)");
+            throw new OptionException($"{recipe} needs --corpus DIR: a directory with train.txt, valid.txt and test.txt in word/TAG form (tools/brown_splits.sh DIR writes the Brown splits)");
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"--corpus {directory}: no such directory");
         string[] paths = [Path.Combine(directory, "train.txt"), Path.Combine(directory, "valid.txt"), Path.Combine(directory, "test.txt")];
         foreach (string path in paths)
@@ -236,7 +237,7 @@ public static class VerwimpMemoryRecipe
     }
 
     // Whole sentences from the start while the stream (one <eos> per sentence) stays within the limit; at least one.
-    private static List<Sentence> Prefix(List<Sentence> sentences, int? tokens)
+    internal static List<Sentence> Prefix(List<Sentence> sentences, int? tokens)
     {
         if (tokens is not int limit) return sentences;
         int count = 0, total = 0;

@@ -210,7 +210,7 @@ public class VerwimpMemoryTests
         [.. System.Text.RegularExpressions.Regex.Matches(line, "(?:^|,)(\"(?:[^\"]|\"\")*\"|[^,]*)").Select(m => m.Groups[1].Value.Trim('"').Replace("\"\"", "\"", StringComparison.Ordinal))];
 
     // A sentence in Brown's word/tag form from a few templates that use every class of the recipe's groups and differences.
-    private static string TaggedSentence(Random random)
+    internal static string TaggedSentence(Random random)
     {
         string Pick(params string[] items) => items[random.Next(items.Length)];
         string noun() => Pick("cat/nn", "dog/nn", "house/nn", "tree/nn", "car/nn");

@@ -1,7 +1,8 @@
 // The demo, `lstmlens demo`: the main job on data with a known structure and nothing to download. A small
 // LSTM language model learns Verwimp et al.'s cycles corpus (the new token of each cycle must be remembered
 // for the 16 steps until it repeats), then the state-gradient memory analysis of all positions and of the new
-// tokens, and LDA probes of what the state holds (the verwimp-synthetic analysis at a small scale, one seed).
+// tokens, LDA probes of what the state holds (the verwimp-synthetic analysis at a small scale, one seed), and contextual
+// decomposition of the step that must recall a remembered token (CyclesDecomposition).
 // Writes a memory run directory (MemoryFiles) with the model under model/, the learning curve and summary.md:
 // the findings in words a newcomer understands, every number measured here. Not the CLI's printing.
 using System.Globalization;
@@ -44,9 +45,11 @@ public sealed record CyclesDemoSettings(VerwimpCyclesSetup Setup, CyclesAnalysis
 /// <param name="Training">The trained model and its validations.</param>
 /// <param name="Memory">The memory analysis of the fresh stream.</param>
 /// <param name="Corpus">The corpus (its minimal perplexity).</param>
+/// <param name="Decomposition">Contextual decomposition of the recall step of cycles of the fresh stream.</param>
 /// <param name="TrainingSeconds">Wall time of training.</param>
-/// <param name="AnalysisSeconds">Wall time of the analysis.</param>
-public sealed record CyclesDemoResult(CyclesDemoSettings Settings, CyclesRun Training, MemoryReport Memory, CycleCorpus Corpus, double TrainingSeconds, double AnalysisSeconds);
+/// <param name="AnalysisSeconds">Wall time of the analyses.</param>
+public sealed record CyclesDemoResult(CyclesDemoSettings Settings, CyclesRun Training, MemoryReport Memory, CyclesDecompositionResult Decomposition, CycleCorpus Corpus,
+    double TrainingSeconds, double AnalysisSeconds);
 
 /// <summary>Runs the demo.</summary>
 public static class CyclesDemo
@@ -70,8 +73,9 @@ public static class CyclesDemo
         double trainingSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var (report, lines) = VerwimpSyntheticRecipe.Analyse(trained.Directory, corpus, settings.Analysis, seed, analysisProgress);
+        var decomposition = CyclesDecomposition.Run(trained.Directory, lines, corpus, directory);
         double analysisSeconds = clock.Elapsed.TotalSeconds;
-        var result = new CyclesDemoResult(settings, trained, report, corpus, trainingSeconds, analysisSeconds);
+        var result = new CyclesDemoResult(settings, trained, report, decomposition, corpus, trainingSeconds, analysisSeconds);
 
         MemoryFiles.Write(directory, report, new { model = ModelDirectory, tokens = report.Tokens, seed, seconds = analysisSeconds });
         SyntheticCorpus.WriteText(Path.Combine(directory, "text.txt"), lines);
@@ -99,9 +103,19 @@ public static class CyclesDemo
         };
         paragraphs.Add(MemoryParagraph(memory));
         if (ProbeParagraph(memory) is { } probes) paragraphs.Add(probes);
-        // Contextual decomposition and interdependence of corpus examples join the summary here once the decompose verb is in the library.
+        paragraphs.Add(DecompositionParagraph(result.Decomposition, corpus));
         return new DemoSummary("What an LSTM remembers: the LstmLens demo", paragraphs);
     }
+
+    private static DemoParagraph DecompositionParagraph(CyclesDecompositionResult d, CycleCorpus corpus) => new("How the prediction is composed",
+        Invariant($"Contextual decomposition splits the model's logits into the part due to chosen tokens and the rest. When a cycle's new token is read, ") +
+        Invariant($"the next token is the previous cycle's new token, read {corpus.Repetitions + 1} steps earlier; over {d.Examples} such steps the model gives it {d.ModelProbability:P0} on average. ") +
+        Invariant($"With only that remembered token relevant the probability is {d.RememberedProbability:P0}, with only the token just read {d.CurrentProbability:P0} (chance: {d.Chance:P0}), ") +
+        (d.RememberedProbability > 2 * d.Chance && d.RememberedProbability > 2 * d.CurrentProbability
+            ? "so the memory of the earlier token carries the prediction. "
+            : d.RememberedProbability > 2 * d.Chance ? "so both tokens move the prediction, neither alone. " : "so neither token alone moves the prediction far from chance yet. ") +
+        Invariant($"Their interdependence there is {d.Interdependence:F2}: the share of the two tokens' joint contribution to the logits that is not the sum of their separate contributions."),
+        "contributions.svg");
 
     private static DemoParagraph MemoryParagraph(MemoryReport memory)
     {

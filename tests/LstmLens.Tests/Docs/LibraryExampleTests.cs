@@ -45,6 +45,14 @@ public sealed partial class LibraryExampleTests : IDisposable
         Assert.Matches(@"all +τ= 0  σ1 [0-9.]+", output);
         Assert.Matches(@"word:the +τ=10  σ1 ", output);
         Assert.Matches(@"probe token on c \(state\): [0-9.]+ % of \d+ held-out positions", output);
+        Assert.Matches(@"after '\w+': \|v_β\| [0-9.]+, \|v_γ\| [0-9.]+, '\w+' alone points to '[^']+', error [0-9.]+E-0?1[0-9]", output);
+
+        // The interdependence the program prints is the library's for that line.
+        var (model64, vocabulary, _) = LstmLens.Models.ModelFiles.Load<double>(model);
+        var cd = new LstmLens.Analysis.ContextualDecomposition(model64);
+        var first = File.ReadLines(text).First().Split(' ');
+        double expected = LstmLens.Analysis.Interdependence.Measure(cd, cd.Run([.. first.Select(w => vocabulary![w])]), [0], [2], 2).Value;
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"interdependence of '{first[0]}' and '{first[2]}': {expected:F4}"), output);
     }
 
     [GeneratedRegex("```csharp\n(.*?)```", RegexOptions.Singleline)]

@@ -131,7 +131,7 @@ public static class DecomposeCommand
     }
 
     private static string Format(IReadOnlyList<(string Word, double Probability)> top) =>
-        string.Join(" ", top.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Word} {p.Probability:F2}")));
+        string.Join(" ", top.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Word} {p.Probability:F3}")));
 
     private static string Shorten(string word) => word.Length <= 14 ? word : word[..13] + "…";
 

@@ -30,12 +30,12 @@ public static class InterdependenceFiles
     public static SortedDictionary<(int Sequential, int Syntactic, string Classes), GroupMean> BySyntacticDistance(IReadOnlyList<WordPairMeasure> pairs, int minCount) =>
         Group(pairs, p => (p.SequentialDistance, p.SyntacticDistance, p.ClassPair), minCount);
 
-    /// <summary>Writes the three tables and the figures into <paramref name="directory"/> (which must exist).</summary>
-    public static void Write(string directory, IReadOnlyList<WordPairMeasure> pairs, int minCount, string space)
+    /// <summary>Writes the three tables (pairs.csv unless not <paramref name="withPairs"/>) and the figures into <paramref name="directory"/> (which must exist).</summary>
+    public static void Write(string directory, IReadOnlyList<WordPairMeasure> pairs, int minCount, string space, bool withPairs = true)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         string In(string name) => Path.Combine(directory, name);
-        Reproduction.WriteCsv(In("pairs.csv"), PairColumns, pairs.Select(p => (IReadOnlyList<string>)
+        if (withPairs) Reproduction.WriteCsv(In("pairs.csv"), PairColumns, pairs.Select(p => (IReadOnlyList<string>)
         [
             p.SentenceId, Int(p.Left), Int(p.Right), p.LeftWord, p.RightWord, p.LeftUpos, p.RightUpos, p.LeftClass, p.RightClass,
             Int(p.SequentialDistance), Int(p.SyntacticDistance), RelationName(p.Relation), Number(p.Result.Value), Number(p.Result.NormA),
@@ -49,8 +49,8 @@ public static class InterdependenceFiles
             syntactic.Select(e => (IReadOnlyList<string>)[Int(e.Key.Sequential), Int(e.Key.Syntactic), e.Key.Classes, Int(e.Value.Count),
                 Number(e.Value.Mean), Number(e.Value.StandardError)]));
 
-        string measure = $"mean interdependence ({space})";
-        var figure8 = new LinePlot($"Interdependence by sequential distance (≥ {minCount} pairs per point, band ± 1 s.e.)",
+        string measure = $"mean interdependence ({space}), ± 1 s.e.";
+        var figure8 = new LinePlot("Interdependence by sequential distance",
             new Axis("sequential distance r − l (words)"), new Axis(measure)) { Markers = true };
         var shown = sequential.Where(e => !double.IsNaN(e.Value.Mean)).ToArray();
         if (shown.Length > 0) figure8.Series.Add(Banded("all pairs", shown.Select(e => ((double)e.Key, e.Value))));
@@ -58,7 +58,7 @@ public static class InterdependenceFiles
 
         foreach (var panel in syntactic.GroupBy(e => e.Key.Sequential))
         {
-            var plot = new LinePlot($"Sequential distance {panel.Key}: interdependence by syntactic distance and word class (≥ {minCount} pairs per point)",
+            var plot = new LinePlot($"Sequential distance {panel.Key}: by syntactic distance and class",
                 new Axis("syntactic distance (edges in the dependency tree)"), new Axis(measure)) { Markers = true };
             foreach (var line in panel.GroupBy(e => e.Key.Classes).OrderBy(g => g.Key, StringComparer.Ordinal))
             {

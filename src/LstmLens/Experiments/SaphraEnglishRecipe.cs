@@ -117,7 +117,8 @@ public static class SaphraEnglishRecipe
             results.SelectMany(r => InterdependenceFiles.BySequentialDistance(r.Pairs, setup.MinCount).Select(e => (IReadOnlyList<string>)
                 [r.Name, Int(e.Key), Int(e.Value.Count), Reproduction.Number(e.Value.Mean, "R"), Reproduction.Number(e.Value.StandardError, "R")])));
         // The figures of the trained models pooled over seeds, in the run directory itself.
-        InterdependenceFiles.Write(context.Directory, [.. results.Where(r => r.Name != "untrained").SelectMany(r => r.Pairs)], setup.MinCount * models.Length, "logits");
+        InterdependenceFiles.Write(context.Directory, [.. results.Where(r => r.Name != "untrained").SelectMany(r => r.Pairs)], setup.MinCount * models.Length, "logits",
+            withPairs: false);
 
         var summaries = results.Select(r =>
         {
@@ -153,7 +154,7 @@ public static class SaphraEnglishRecipe
             "'lines falling with syntactic distance' counts the (sequential distance, class pair) lines of Figure 9 with at least two shown points whose " +
             "least-squares slope is negative. The untrained model is seed 1's initial draw: interdependence falls with sequential distance there too, " +
             "so that trend alone is no evidence of learning; the syntactic trend at fixed sequential distance is the one that separates them. " +
-            "by-sequential-distance.* and by-syntactic-distance*.* pool the trained seeds' pairs; analysis/<model>/ holds each model's pairs.csv and tables. " +
+            "by-sequential-distance.* and by-syntactic-distance*.* pool the trained seeds' pairs (a mean shown with at least seeds × the minimum count); analysis/<model>/ holds each model's pairs.csv and tables. " +
             "UD English-EWT: Silveira et al. (2014), \"A Gold Standard Dependency Corpus for English\", LREC; Universal Dependencies contributors; CC BY-SA 4.0.");
     }
 

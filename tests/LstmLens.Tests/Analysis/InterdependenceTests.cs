@@ -122,6 +122,29 @@ public class InterdependenceTests
     }
 
     [Fact]
+    public void Treebank_results_do_not_depend_on_threads_and_carry_the_state_when_asked()
+    {
+        var sentences = Corpus.Read(Treebank, CorpusFormat.Conllu);
+        var model = ContextualDecompositionTests.RandomModel(2, seed: 27);
+        var cd = new ContextualDecomposition(model);
+        var words = new Dictionary<string, int>(StringComparer.Ordinal);
+        int[] Ids(Sentence s) => [.. s.Words.Select(w => words.TryGetValue(w, out int id) ? id : words[w] = words.Count % 12)];
+        var options = new InterdependenceOptions();
+        var one = Interdependence.Treebank(cd, sentences, Ids, options with { Threads = 1 });
+        var two = Interdependence.Treebank(cd, sentences, Ids, options with { Threads = 2 });
+        Assert.Equal(34, one.Count);
+        Assert.Equal(one.Select(p => p.Result.Value), two.Select(p => p.Result.Value));
+
+        var carried = Interdependence.Treebank(cd, sentences, Ids, options with { CarryState = true });
+        var first = cd.Run(Ids(sentences[0]));
+        var second = cd.Run(Ids(sentences[1]), first.FinalState());
+        var expected = Interdependence.Pairs(cd, second, Interdependence.SentencePairs(sentences[1], options));
+        Assert.Equal(expected.Select(r => r.Value), carried.Where(p => p.SentenceId == "s2").Select(p => p.Result.Value));
+        Assert.NotEqual(one.Where(p => p.SentenceId == "s2").Select(p => p.Result.Value), carried.Where(p => p.SentenceId == "s2").Select(p => p.Result.Value));
+        Assert.Equal(one.Where(p => p.SentenceId == "s1").Select(p => p.Result.Value), carried.Where(p => p.SentenceId == "s1").Select(p => p.Result.Value));
+    }
+
+    [Fact]
     public void Word_classes_follow_the_UPOS_lists()
     {
         Assert.Equal("open", WordClasses.Of("PROPN"));

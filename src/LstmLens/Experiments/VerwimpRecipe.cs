@@ -67,6 +67,9 @@ public static class VerwimpRecipe
 {
     private const double PaperValidation = 1.2906, PaperTest = 1.1932;
 
+    /// <summary>The variant name of the cycles model in run directories (runs/lstm50-seed{n}).</summary>
+    internal const string ModelName = "lstm50";
+
     /// <summary>Runs the recipe at the context's scale; returns results.md.</summary>
     public static string Run(ReproductionContext context)
     {
@@ -81,7 +84,7 @@ public static class VerwimpRecipe
         ArgumentNullException.ThrowIfNull(setup);
         var corpus = new CycleCorpus();
         var seeds = Enumerable.Range(1, context.Seeds).Select(s => (ulong)s).ToArray();
-        var runs = Reproduction.InParallel(seeds, seed => Train(context, setup, corpus, seed));
+        var runs = Reproduction.RunAll(context, seeds, seed => (ModelName, seed), seed => Train(context, setup, corpus, seed));
 
         Reproduction.WriteCsv(Path.Combine(context.Directory, "results.csv"), ["seed", "epoch", "updates", "training_tokens", "train_perplexity", "valid_perplexity"],
             runs.SelectMany(r => r.Validations.Select(v => (IReadOnlyList<string>)[r.Seed.ToString(CultureInfo.InvariantCulture),
@@ -105,7 +108,7 @@ public static class VerwimpRecipe
 
     /// <summary>Trains the cycles language model of one seed into its run directory under the reproduction's runs/.</summary>
     internal static CyclesRun Train(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed) =>
-        Train(Reproduction.RunDirectory(context, "lstm50", seed), setup, corpus, seed, context.Log);
+        Train(Reproduction.RunDirectory(context, ModelName, seed), setup, corpus, seed, context.Log);
 
     /// <summary>
     /// Trains the cycles language model of <paramref name="setup"/> with <paramref name="seed"/> into <paramref name="directory"/> (created):

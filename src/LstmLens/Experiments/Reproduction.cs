@@ -392,6 +392,7 @@ public static class Reproduction
             : $"{Number(values.Average(), format)} ({Number(values.Min(), format)}–{Number(values.Max(), format)})";
     }
 
-    private static string Slug(string name) =>
+    /// <summary>A name as a file name: letters, digits, dots and dashes kept, anything else a dash.</summary>
+    public static string Slug(string name) =>
         string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '-'));
 }

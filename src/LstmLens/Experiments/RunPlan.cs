@@ -58,7 +58,8 @@ public sealed record RunPlan(string Verb, string Name, IReadOnlyList<string> Arg
         {
             var existing = Load(directory);
             if (!SameAs(existing))
-                throw new OptionException($"--out {directory} holds the plan of another run group ({existing.Describe()}; this one: {Describe()}); " +
+                throw new OptionException($"--out {directory} holds the plan of another run group ({existing.Describe()}, {existing.Entries.Count} runs; " +
+                    $"this one: {Describe()}, {Entries.Count} runs); " +
                     "choose another --out or delete that directory");
             return;
         }

@@ -142,7 +142,7 @@ public static class ReproduceCommand
         Console.WriteLine($"wrote {Path.Combine(directory, "results.md")}, results.csv and curves");
     }
 
-    // Runs `run`; a stop signal ends it with its runs' checkpoints saved: one line and exit 1, the same command continues.
+    // Runs `run`; a stop signal ends it (task runs save their checkpoints): one line and exit 1; the same command continues.
     private static int Stopped(Func<string> run)
     {
         try
@@ -152,7 +152,7 @@ public static class ReproduceCommand
         }
         catch (OperationCanceledException e)
         {
-            Console.Error.WriteLine($"lstmlens: stopped: {e.Message}; the same command continues from the checkpoints");
+            Console.Error.WriteLine($"lstmlens: stopped: {e.Message}; run the same command again to continue");
             return CommandRunner.Failure;
         }
     }

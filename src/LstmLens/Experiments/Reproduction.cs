@@ -57,6 +57,7 @@ public sealed record ReproductionContext(ReproductionScale Scale, int Seeds, str
     /// <summary>True for --quick.</summary>
     public bool Quick => Scale == ReproductionScale.Quick;
 
+    // The recipe and its run group while Reproduction.Run or Plan runs it.
     internal Reproduction.GroupState? Group { get; init; }
 
     /// <summary>Optional inputs some recipes need (IDX image files for hdetach-pixel).</summary>
@@ -323,20 +324,25 @@ public static class Reproduction
 
     /// <summary>
     /// Trains a recipe's language model to the end; a non-finite loss or gradient stops the reproduction with a
-    /// <see cref="NonFiniteException"/> naming the run (<paramref name="run"/>, e.g. "verwimp-cycles seed 2").
+    /// <see cref="NonFiniteException"/> naming the run (<paramref name="run"/>, e.g. "verwimp-cycles seed 2"), a cancelled
+    /// <paramref name="stop"/> with the <see cref="OperationCanceledException"/> of <see cref="LanguageModelStopped"/>.
     /// </summary>
-    public static void TrainToEnd(LanguageModelTrainer trainer, string run, Action<TrainingProgress>? progress = null)
+    public static void TrainToEnd(LanguageModelTrainer trainer, string run, Action<TrainingProgress>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         try
         {
-            trainer.Run(resume: false, CancellationToken.None, progress);
+            if (trainer.Run(resume: false, stop, progress) == TrainingOutcome.Interrupted) throw LanguageModelStopped(run, stop);
         }
         catch (NonFiniteException e)
         {
             throw new NonFiniteException($"{run}: training stopped: {e.Message}");
         }
     }
+
+    /// <summary>The exception of a recipe's language-model run stopped on request: such a run starts again from the beginning when rerun.</summary>
+    public static OperationCanceledException LanguageModelStopped(string run, CancellationToken stop) =>
+        new($"{run}: training stopped (a recipe's language-model run starts again from the beginning)", stop);
 
     /// <summary>Accuracy and loss curves of every group (mean over seeds, min–max band) as {prefix}accuracy.svg and {prefix}loss.svg.</summary>
     public static void PlotGroups(ReproductionContext context, string prefix, string title, IReadOnlyList<GroupRun> runs)

@@ -135,7 +135,7 @@ public static class SaphraRulesRecipe
                     $"{setting} seed {seed} epoch {v.Epoch}: validation perplexity {Math.Exp(v.ValidLoss):F2}; P(ω) in-domain {points[^2].Probability:F3}, out-domain {points[^1].Probability:F3}"));
             },
         };
-        Reproduction.TrainToEnd(trainer, $"saphra-rules {setting} seed {seed}");
+        Reproduction.TrainToEnd(trainer, $"saphra-rules {setting} seed {seed}", stop: context.Stop);
         return points;
     }
 

@@ -111,7 +111,7 @@ public static class Sweep
             })]));
         string table = Reproduction.MarkdownTable([.. options, "runs", .. metrics],
             points.Select(g => (IReadOnlyList<string>)[.. Point(g.First().Entry), Int(g.Count()), .. metrics.Select(m => Reproduction.MeanRange(Values(g, m), "G4"))]));
-        string text = $"# Sweep: lstmlens {plan.Name}\n\n{plan.Describe()}\n\nFinal metrics (the last line of each run's metrics.jsonl), mean (min–max) over seeds.\n\n{table}";
+        string text = $"# Sweep: lstmlens {plan.Name}\n\n`lstmlens sweep {string.Join(' ', plan.Arguments.Select(RunFiles.ShellWord))}`\n\nFinal metrics (the last line of each run's metrics.jsonl), mean (min–max) over seeds.\n\n{table}";
         Data.AtomicFile.WriteAllText(Path.Combine(directory, "summary.md"), text);
         return text;
     }

@@ -290,7 +290,8 @@ public static class VerwimpMemoryRecipe
         string? diverged = null;
         try
         {
-            trainer.Run(resume: false, CancellationToken.None);
+            if (trainer.Run(resume: false, context.Stop) == TrainingOutcome.Interrupted)
+                throw Reproduction.LanguageModelStopped($"verwimp-memory {configuration.Label} seed {seed}", context.Stop);
         }
         catch (NonFiniteException e) when (validations.Count > 0)
         {

@@ -108,15 +108,16 @@ public static class VerwimpRecipe
 
     /// <summary>Trains the cycles language model of one seed into its run directory under the reproduction's runs/.</summary>
     internal static CyclesRun Train(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed) =>
-        Train(Reproduction.RunDirectory(context, ModelName, seed), setup, corpus, seed, context.Log);
+        Train(Reproduction.RunDirectory(context, ModelName, seed), setup, corpus, seed, context.Log, stop: context.Stop);
 
     /// <summary>
     /// Trains the cycles language model of <paramref name="setup"/> with <paramref name="seed"/> into <paramref name="directory"/> (created):
     /// config.json, vocab.txt, metrics.jsonl and model.safetensors with the best validation weights; the test perplexity of those
-    /// weights. Training steps are reported to <paramref name="progress"/>, the outcome to <paramref name="log"/>.
+    /// weights. Training steps are reported to <paramref name="progress"/>, the outcome to <paramref name="log"/>; a cancelled
+    /// <paramref name="stop"/> ends training with an <see cref="OperationCanceledException"/>.
     /// </summary>
     public static CyclesRun Train(string directory, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed, Action<string> log,
-        Action<TrainingProgress>? progress = null)
+        Action<TrainingProgress>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(corpus);
@@ -136,7 +137,7 @@ public static class VerwimpRecipe
         {
             Validated = validations.Add,
         };
-        Reproduction.TrainToEnd(trainer, $"verwimp-cycles seed {seed}", progress);
+        Reproduction.TrainToEnd(trainer, $"verwimp-cycles seed {seed}", progress, stop);
         var (best, _, _) = ModelFiles.Load<float>(directory);
         double testPerplexity = Math.Exp(LanguageModelTrainer.Evaluate(best, test, setup.Batching.EvalBatch, setup.Batching.Bptt).Loss);
         var run = new CyclesRun(seed, validations, testPerplexity, System.IO.Path.GetFullPath(directory));

@@ -18,12 +18,16 @@ stop_pid() { # stops the daemon whose pid file is $1 and waits for it
   rm -f "$1"
 }
 
-if [[ $action == stop ]]; then
+stop_all() { # cancels every job of the cluster, then stops slurmd, slurmctld and munged
   if [[ -s $dir/slurmctld.pid ]]; then
     SLURM_CONF=$dir/slurm.conf scancel --user="$(id -un)" 2>/dev/null || true
     for _ in $(seq 50); do [[ -z $(SLURM_CONF=$dir/slurm.conf squeue -h 2>/dev/null) ]] && break; sleep 0.2; done
   fi
   stop_pid "$dir/slurmd.pid"; stop_pid "$dir/slurmctld.pid"; stop_pid "$dir/munged.pid"
+}
+
+if [[ $action == stop ]]; then
+  stop_all
   exit 0
 fi
 [[ $action == start ]] || { echo "local-slurm.sh: unknown action '$action' (start or stop)" >&2; exit 2; }
@@ -69,6 +73,7 @@ MinJobAge=600
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$memory State=UNKNOWN
 PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
+trap 'stop_all' ERR # a daemon that fails to start takes the others down with it
 munged --force --socket="$dir/munge.socket" --key-file="$dir/munge.key" --pid-file="$dir/munged.pid" \
   --log-file="$dir/munged.log" --seed-file="$dir/munged.seed"
 export SLURM_CONF=$dir/slurm.conf
@@ -80,4 +85,5 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 echo "local-slurm.sh: the node did not come up (state '${state:-none}'); logs in $dir" >&2
+stop_all
 exit 1

@@ -10,9 +10,8 @@ public sealed class SlurmFactAttribute : FactAttribute
 {
     public SlurmFactAttribute()
     {
-        string[] missing = [.. new[] { "munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol" }.Where(p => LocalSlurm.Find(p) is null)];
-        if (missing.Length > 0)
-            Skip = $"Slurm is not installed ({string.Join(", ", missing)} not found; Debian packages slurm-wlm and munge, which .ci/run installs): the Slurm executor is not run on a real cluster";
+        if (LocalSlurm.Missing.Count > 0)
+            Skip = $"Slurm is not installed ({string.Join(", ", LocalSlurm.Missing)} not found; Debian packages slurm-wlm and munge, which .ci/run installs): the Slurm executor is not run on a real cluster";
     }
 }
 
@@ -27,12 +26,23 @@ public sealed class LocalSlurm : IDisposable
 
     public LocalSlurm()
     {
-        if (Find("slurmctld") is null) return; // the tests skip
-        Run("bash", _script, "start", Path.Combine(_directory.Path, "cluster"));
+        if (Missing.Count > 0) return; // the tests skip
+        try
+        {
+            Run("bash", _script, "start", Path.Combine(_directory.Path, "cluster"));
+        }
+        catch
+        {
+            Dispose(); // whatever came up goes down again
+            throw;
+        }
         Environment.SetEnvironmentVariable("SLURM_CONF", Path.Combine(_directory.Path, "cluster", "slurm.conf")); // sbatch, squeue and scontrol read it
     }
 
-    public static string? Find(string program) =>
+    /// <summary>The programs of the cluster and its commands that are not installed.</summary>
+    public static IReadOnlyList<string> Missing { get; } = [.. new[] { "munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel", "sinfo" }.Where(p => Find(p) is null)];
+
+    private static string? Find(string program) =>
         new[] { "/usr/sbin", "/usr/bin" }.Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
             .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
@@ -61,7 +71,7 @@ public sealed class LocalSlurm : IDisposable
 
     public void Dispose()
     {
-        if (Find("slurmctld") is not null) Run("bash", _script, "stop", Path.Combine(_directory.Path, "cluster"));
+        if (Missing.Count == 0) Run("bash", _script, "stop", Path.Combine(_directory.Path, "cluster"));
         Environment.SetEnvironmentVariable("SLURM_CONF", null);
         _directory.Dispose();
     }

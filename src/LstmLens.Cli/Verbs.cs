@@ -11,7 +11,7 @@ public static class Verbs
     public static RootCommand Root()
     {
         var root = new RootCommand("LstmLens: train recurrent networks on the CPU and look inside them.");
-        foreach (var command in new[] { DemoCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), SampleCommand.Create(), TaskCommand.Create(), ReproduceCommand.Create(), GradcheckCommand.Create(), BenchCommand.Create(), MemoryCommand.Create(), DecomposeCommand.Create(), InterdependenceCommand.Create(), ReportCommand.Create() })
+        foreach (var command in new[] { DemoCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), SampleCommand.Create(), TaskCommand.Create(), ReproduceCommand.Create(), SweepCommand.Create(), GradcheckCommand.Create(), BenchCommand.Create(), MemoryCommand.Create(), DecomposeCommand.Create(), InterdependenceCommand.Create(), ReportCommand.Create() })
             root.Subcommands.Add(command);
         root.Options.Add(CommandRunner.Verbose());
         return root;

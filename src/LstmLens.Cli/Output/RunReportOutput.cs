@@ -31,10 +31,6 @@ public static class RunReportOutput
     public static string CommandLine(ParseResult parsed)
     {
         ArgumentNullException.ThrowIfNull(parsed);
-        return string.Join(' ', parsed.Tokens.Select(t => t.Value).Prepend("lstmlens").Select(Quote));
+        return string.Join(' ', parsed.Tokens.Select(t => t.Value).Prepend("lstmlens").Select(RunFiles.ShellWord));
     }
-
-    private static string Quote(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c, StringComparison.Ordinal))
-            ? word : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 }

@@ -1,5 +1,5 @@
 // The files a task run or a reproduction leaves in its directory besides metrics.jsonl: JSON documents
-// (config.json, result.json), the run record every verb writes (run.json: verb, command line, environment,
+// (config.json, result.json, a run group's plan.json and entry.json), the run record every verb writes (run.json: verb, command line, environment,
 // CPU, start and duration) and the learning curves of one or more groups of runs as SVG (accuracy and loss
 // against training sequences, the mean over seeds with a min–max band). Not the training itself.
 using System.Runtime.InteropServices;
@@ -22,6 +22,17 @@ public static class RunFiles
 
     /// <summary>The JSON text of <paramref name="value"/> (enums by name, indented).</summary>
     public static string ToJson(object value) => JsonSerializer.Serialize(value, Json);
+
+    /// <summary>A word for a POSIX shell: as it is when it needs no quoting, otherwise in single quotes.</summary>
+    public static string ShellWord(string word)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        return word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c, StringComparison.Ordinal))
+            ? word : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+    }
+
+    /// <summary>Reads JSON written by <see cref="ToJson"/>.</summary>
+    public static T? FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, Json);
 
     /// <summary>Writes <paramref name="value"/> as indented JSON to <paramref name="path"/> atomically.</summary>
     public static void WriteJson(string path, object value) => Data.AtomicFile.WriteAllText(path, ToJson(value) + "\n");

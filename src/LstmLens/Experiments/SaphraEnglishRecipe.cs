@@ -78,6 +78,9 @@ public sealed record SaphraEnglishSetup
 /// <summary>The saphra-english recipe.</summary>
 public static class SaphraEnglishRecipe
 {
+    // The trained models' variant name: runs/lstm-seed{n}.
+    private const string ModelName = "lstm";
+
     /// <summary>Runs the recipe at the context's scale; returns results.md.</summary>
     public static string Run(ReproductionContext context)
     {
@@ -104,7 +107,7 @@ public static class SaphraEnglishRecipe
         context.Log(string.Create(CultureInfo.InvariantCulture,
             $"Brown {context.Corpus}: {trainStream.Count:N0} training tokens, vocabulary {vocabulary.Count:N0}; treebank {treebankPath}: {treebank.Count:N0} sentences, {words:N0} words ({unknown:N0} not in the vocabulary)"));
 
-        var models = Reproduction.InParallel([.. Enumerable.Range(1, context.Seeds).Select(s => (ulong)s)],
+        var models = Reproduction.RunAll(context, [.. Enumerable.Range(1, context.Seeds).Select(s => (ulong)s)], seed => (ModelName, seed),
             seed => Train(context, setup, vocabulary, trainStream.Ids, valid, seed));
         context.Log(string.Create(CultureInfo.InvariantCulture, $"training done after {clock.Elapsed.TotalSeconds:F0} s"));
 
@@ -182,10 +185,10 @@ public static class SaphraEnglishRecipe
         ModelFiles.WriteWeights(initial, new ParameterStoreView<float>(model.Store));
         double initialPerplexity = Math.Exp(LanguageModelTrainer.Evaluate(model, valid, setup.Batching.EvalBatch, setup.Batching.Bptt).Loss);
 
-        string directory = Reproduction.LanguageModelDirectory(context, "lstm", seed, config, vocabulary, training, setup.Batching);
+        string directory = Reproduction.LanguageModelDirectory(context, ModelName, seed, config, vocabulary, training, setup.Batching);
         var validations = new List<LanguageModelValidation>();
         var trainer = new LanguageModelTrainer(model, training, setup.Batching, train, valid, directory, rng.Split()) { Validated = validations.Add };
-        Reproduction.TrainToEnd(trainer, $"saphra-english seed {seed}");
+        Reproduction.TrainToEnd(trainer, $"saphra-english seed {seed}", stop: context.Stop);
         double perplexity = Math.Exp(validations.Min(v => v.ValidLoss));
         context.Log(string.Create(CultureInfo.InvariantCulture, $"seed {seed}: validation perplexity {perplexity:F1} (untrained {initialPerplexity:F0})"));
         return new TrainedModel(seed, directory, initial, perplexity, initialPerplexity);

@@ -81,7 +81,7 @@ public static class SaphraRulesRecipe
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(setup);
         var jobs = Settings.SelectMany(s => Enumerable.Range(1, context.Seeds).Select(seed => (Setting: s, Seed: (ulong)seed))).ToArray();
-        var runs = Reproduction.InParallel(jobs, job => Train(context, setup, job.Setting, job.Seed));
+        var runs = Reproduction.RunAll(context, jobs, job => (job.Setting, job.Seed), job => Train(context, setup, job.Setting, job.Seed));
         var points = runs.SelectMany(r => r).ToArray();
 
         Reproduction.WriteCsv(Path.Combine(context.Directory, "results.csv"), ["setting", "seed", "epoch", "domain", "mean_probability", "rules"],
@@ -135,7 +135,7 @@ public static class SaphraRulesRecipe
                     $"{setting} seed {seed} epoch {v.Epoch}: validation perplexity {Math.Exp(v.ValidLoss):F2}; P(ω) in-domain {points[^2].Probability:F3}, out-domain {points[^1].Probability:F3}"));
             },
         };
-        Reproduction.TrainToEnd(trainer, $"saphra-rules {setting} seed {seed}");
+        Reproduction.TrainToEnd(trainer, $"saphra-rules {setting} seed {seed}", stop: context.Stop);
         return points;
     }
 

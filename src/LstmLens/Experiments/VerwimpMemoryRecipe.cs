@@ -159,7 +159,8 @@ public static class VerwimpMemoryRecipe
         // Longest training first (the decoder's H × V dominates), so that the cores finish together.
         var jobs = configurations.OrderByDescending(c => c.HiddenSize).ThenByDescending(c => Gates(c.Cell))
             .SelectMany(c => Enumerable.Range(1, context.Seeds).Select(s => (Configuration: c, Seed: (ulong)s))).ToArray();
-        var trained = Reproduction.InParallel(jobs, job => Train(context, setup, vocabulary, trainStream.Ids, valid, test, job.Configuration, job.Seed));
+        var trained = Reproduction.RunAll(context, jobs, job => (job.Configuration.Name, job.Seed),
+            job => Train(context, setup, vocabulary, trainStream.Ids, valid, test, job.Configuration, job.Seed));
         var best = configurations.ToDictionary(c => c.Label, c => trained.Where(t => t.Configuration == c).MinBy(t => t.ValidPerplexity)!, StringComparer.Ordinal);
         context.Log(string.Create(CultureInfo.InvariantCulture, $"training done after {clock.Elapsed.TotalSeconds:F0} s"));
 
@@ -290,7 +291,8 @@ public static class VerwimpMemoryRecipe
         string? diverged = null;
         try
         {
-            trainer.Run(resume: false, CancellationToken.None);
+            if (trainer.Run(resume: false, context.Stop) == TrainingOutcome.Interrupted)
+                throw Reproduction.LanguageModelStopped($"verwimp-memory {configuration.Label} seed {seed}", context.Stop);
         }
         catch (NonFiniteException e) when (validations.Count > 0)
         {

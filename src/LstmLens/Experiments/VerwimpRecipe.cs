@@ -67,6 +67,9 @@ public static class VerwimpRecipe
 {
     private const double PaperValidation = 1.2906, PaperTest = 1.1932;
 
+    /// <summary>The variant name of the cycles model in run directories (runs/lstm50-seed{n}).</summary>
+    internal const string ModelName = "lstm50";
+
     /// <summary>Runs the recipe at the context's scale; returns results.md.</summary>
     public static string Run(ReproductionContext context)
     {
@@ -81,7 +84,7 @@ public static class VerwimpRecipe
         ArgumentNullException.ThrowIfNull(setup);
         var corpus = new CycleCorpus();
         var seeds = Enumerable.Range(1, context.Seeds).Select(s => (ulong)s).ToArray();
-        var runs = Reproduction.InParallel(seeds, seed => Train(context, setup, corpus, seed));
+        var runs = Reproduction.RunAll(context, seeds, seed => (ModelName, seed), seed => Train(context, setup, corpus, seed));
 
         Reproduction.WriteCsv(Path.Combine(context.Directory, "results.csv"), ["seed", "epoch", "updates", "training_tokens", "train_perplexity", "valid_perplexity"],
             runs.SelectMany(r => r.Validations.Select(v => (IReadOnlyList<string>)[r.Seed.ToString(CultureInfo.InvariantCulture),
@@ -105,15 +108,16 @@ public static class VerwimpRecipe
 
     /// <summary>Trains the cycles language model of one seed into its run directory under the reproduction's runs/.</summary>
     internal static CyclesRun Train(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed) =>
-        Train(Reproduction.RunDirectory(context, "lstm50", seed), setup, corpus, seed, context.Log);
+        Train(Reproduction.RunDirectory(context, ModelName, seed), setup, corpus, seed, context.Log, stop: context.Stop);
 
     /// <summary>
     /// Trains the cycles language model of <paramref name="setup"/> with <paramref name="seed"/> into <paramref name="directory"/> (created):
     /// config.json, vocab.txt, metrics.jsonl and model.safetensors with the best validation weights; the test perplexity of those
-    /// weights. Training steps are reported to <paramref name="progress"/>, the outcome to <paramref name="log"/>.
+    /// weights. Training steps are reported to <paramref name="progress"/>, the outcome to <paramref name="log"/>; a cancelled
+    /// <paramref name="stop"/> ends training with an <see cref="OperationCanceledException"/>.
     /// </summary>
     public static CyclesRun Train(string directory, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed, Action<string> log,
-        Action<TrainingProgress>? progress = null)
+        Action<TrainingProgress>? progress = null, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(corpus);
@@ -133,7 +137,7 @@ public static class VerwimpRecipe
         {
             Validated = validations.Add,
         };
-        Reproduction.TrainToEnd(trainer, $"verwimp-cycles seed {seed}", progress);
+        Reproduction.TrainToEnd(trainer, $"verwimp-cycles seed {seed}", progress, stop);
         var (best, _, _) = ModelFiles.Load<float>(directory);
         double testPerplexity = Math.Exp(LanguageModelTrainer.Evaluate(best, test, setup.Batching.EvalBatch, setup.Batching.Bptt).Loss);
         var run = new CyclesRun(seed, validations, testPerplexity, System.IO.Path.GetFullPath(directory));

@@ -46,7 +46,8 @@ public static class VerwimpSyntheticRecipe
         ArgumentNullException.ThrowIfNull(setup);
         var corpus = new CycleCorpus();
         var seeds = Enumerable.Range(1, context.Seeds).Select(s => (ulong)s).ToArray();
-        var runs = Reproduction.InParallel(seeds, seed => Analyse(context, setup, corpus, seed));
+        var trained = Reproduction.RunAll(context, seeds, seed => (VerwimpRecipe.ModelName, seed), seed => VerwimpRecipe.Train(context, setup, corpus, seed));
+        var runs = Reproduction.InParallel(trained, model => Analyse(context, setup, corpus, model));
 
         Reproduction.WriteCsv(Path.Combine(context.Directory, "results.csv"), ["seed", "kind", "probe_or_group", "state", "representation_or_delay", "value"],
             runs.SelectMany(r => r.Report.Probes!.Results.Select(p => (IReadOnlyList<string>)[Int((long)r.Seed), "lda_accuracy", p.Probe, p.State, p.Representation, Number(p.Accuracy)])
@@ -67,9 +68,10 @@ public static class VerwimpSyntheticRecipe
 
     private sealed record SeedAnalysis(ulong Seed, MemoryReport Report, double ValidationPerplexity);
 
-    private static SeedAnalysis Analyse(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, ulong seed)
+    // The analysis of one seed's trained model (after the run group: it runs where the results are written).
+    private static SeedAnalysis Analyse(ReproductionContext context, VerwimpCyclesSetup setup, CycleCorpus corpus, CyclesRun trained)
     {
-        var trained = VerwimpRecipe.Train(context, setup, corpus, seed);
+        ulong seed = trained.Seed;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (report, lines) = Analyse(trained.Directory, corpus, new CyclesAnalysisSettings(setup.ValidTokens, MaxDelay, TestFor(setup), SubspaceSize), seed);
         string directory = Path.Combine(context.Directory, "runs", $"analysis-seed{seed}");

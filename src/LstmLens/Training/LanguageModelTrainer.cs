@@ -125,7 +125,7 @@ public sealed class LanguageModelTrainer
         if (resume)
         {
             if (!File.Exists(CheckpointPath)) throw new FileNotFoundException($"{CheckpointPath}: no checkpoint to resume from", CheckpointPath);
-            position = TrainingCheckpoint.Load(CheckpointPath, _model, _updater.Optimizer, carried);
+            position = TrainingCheckpoint.Load<TrainerPosition>(CheckpointPath, _model, _updater.Optimizer, carried);
         }
         var metrics = new MetricsLog(MetricsPath, resume ? position.MetricsLines : 0);
         int[] inputs = new int[_settings.Bptt * _settings.Batch], targets = new int[inputs.Length];

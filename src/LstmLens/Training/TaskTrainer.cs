@@ -3,7 +3,9 @@
 // online (batch 1) or mini-batch updates through the shared Updater, evaluation on a fixed set of fresh
 // sequences (same evaluation seed every time) scored with the task's own criterion, stopping when solved
 // (1997: "sequences to success") or when the budget is spent, and evaluation of the trained model on other
-// tasks of the same shape (transfer to longer lags). Not a language-model trainer: no state is carried
+// tasks of the same shape (transfer to longer lags). With a checkpoint path, training saves its whole
+// state there after every evaluation and when asked to stop, and a new trainer of the same run continues
+// from it exactly (a killed or requeued run resumes). Not a language-model trainer: no state is carried
 // between batches and there is no corpus; not a command: printing is left to the callbacks.
 using System.Numerics;
 using LstmLens.Models;
@@ -128,6 +130,22 @@ public sealed class TaskTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>When set, every evaluation is appended to it.</summary>
     public MetricsLog? Metrics { get; init; }
 
+    /// <summary>
+    /// Float32 only: where training saves its state (after every evaluation, and before stopping on <see cref="Stop"/>); when the file
+    /// exists, <see cref="Train"/> continues from it, rewriting <see cref="Metrics"/> with the evaluations made before.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Cancelled to stop training: the state is saved to <see cref="CheckpointPath"/> and <see cref="OperationCanceledException"/> thrown.</summary>
+    public CancellationToken Stop { get; init; }
+
+    /// <summary>Called with the training sequences seen when <see cref="Train"/> continues from a checkpoint.</summary>
+    public Action<long>? Resumed { get; init; }
+
+    // Where a run stands between updates: with the model, optimiser and generators, enough to continue exactly.
+    private sealed record Position(long Sequences, long NextEvaluation, long EvaluatedAt, long? SequencesToSuccess, int Epoch,
+        double LossSum, long LossCount, long Updates, List<TaskEvaluation> Evaluations);
+
     /// <summary>Training sequences per epoch: the budget split evenly over <see cref="TrainingOptions.Epochs"/>.</summary>
     public long SequencesPerEpoch => (_options.MaxSequences + _training.Epochs - 1) / _training.Epochs;
 
@@ -169,6 +187,19 @@ public sealed class TaskTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         double lossSum = 0;
         long lossCount = 0;
         string? diverged = null;
+        if (CheckpointPath is not null && typeof(T) != typeof(float)) throw new NotSupportedException("task checkpoints are float32 only");
+
+        void Save() => TrainingCheckpoint.Save(CheckpointPath!, (SequenceModel<float>)(object)Model, (Optimizer<float>)(object)_updater.Optimizer, [],
+            new Position(seen, nextEvaluation, evaluatedAt, toSuccess, epoch, lossSum, lossCount, _updater.Updates, evaluations), _data);
+
+        if (CheckpointPath is not null && File.Exists(CheckpointPath))
+        {
+            var position = TrainingCheckpoint.Load<Position>(CheckpointPath, (SequenceModel<float>)(object)Model, (Optimizer<float>)(object)_updater.Optimizer, [], _data);
+            (seen, nextEvaluation, evaluatedAt, toSuccess, epoch, lossSum, lossCount, _updater.Updates, evaluations) = position;
+            _updater.SetEpoch(epoch);
+            foreach (var evaluation in evaluations) Metrics?.Write(evaluation.ToRecord());
+            Resumed?.Invoke(seen);
+        }
 
         void RecordEvaluation()
         {
@@ -180,6 +211,7 @@ public sealed class TaskTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             Evaluated?.Invoke(evaluation);
             if (solved) toSuccess ??= seen;
             (lossSum, lossCount, evaluatedAt) = (0, 0, seen);
+            if (CheckpointPath is not null) Save();
         }
 
         while (seen < _options.MaxSequences)
@@ -199,10 +231,17 @@ public sealed class TaskTrainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             lossCount += batch.BatchSize;
             seen += batch.BatchSize;
             progress?.Invoke(seen);
-            if (seen < nextEvaluation) continue;
-            nextEvaluation += _options.EvaluateEvery * ((seen - nextEvaluation) / _options.EvaluateEvery + 1);
-            RecordEvaluation();
-            if (toSuccess is not null && _options.StopWhenSolved) break;
+            if (seen >= nextEvaluation)
+            {
+                nextEvaluation += _options.EvaluateEvery * ((seen - nextEvaluation) / _options.EvaluateEvery + 1);
+                RecordEvaluation();
+                if (toSuccess is not null && _options.StopWhenSolved) break;
+            }
+            if (Stop.IsCancellationRequested)
+            {
+                if (CheckpointPath is not null) Save();
+                throw new OperationCanceledException($"training stopped after {seen:N0} sequences{(CheckpointPath is null ? "" : $"; state saved in {CheckpointPath}")}", Stop);
+            }
         }
         if (evaluatedAt != seen) RecordEvaluation();
         return new TaskTrainingResult(toSuccess is not null, toSuccess, seen, _updater.Updates, evaluations, diverged);

@@ -31,7 +31,7 @@ public sealed class Updater<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Optimizer<T> Optimizer { get; }
 
     /// <summary>Updates applied.</summary>
-    public long Updates { get; private set; }
+    public long Updates { get; internal set; }
 
     /// <summary>Gradient norm before clipping in the last update.</summary>
     public double LastGradientNorm { get; private set; }

@@ -44,6 +44,38 @@ public class TaskTrainerTests
     }
 
     [Fact]
+    public void A_stopped_run_resumes_from_its_checkpoint_and_equals_the_uninterrupted_run()
+    {
+        using var directory = new Data.TempDirectory();
+        var task = new CopyingTask(delay: 3, symbols: 2, alphabet: 3);
+        var model = Small with { Dropout = 0.2 };
+        var training = Adam with { HDetach = 0.25 }; // every generator in play: data, dropout, detach
+        var schedule = new TaskTrainingOptions { BatchSize = 4, MaxSequences = 400, EvaluateEvery = 96, EvaluationSequences = 32, StopWhenSolved = false };
+        string Metrics(string name) => Path.Combine(directory.Path, name);
+        string checkpoint = Path.Combine(directory.Path, TrainingCheckpoint.FileName);
+        var whole = new TaskTrainer<float>(task, model, training, schedule) { Metrics = new MetricsLog(Metrics("whole.jsonl")) };
+        var uninterrupted = whole.Train();
+
+        using var stop = new CancellationTokenSource();
+        var first = new TaskTrainer<float>(task, model, training, schedule) { Metrics = new MetricsLog(Metrics("parts.jsonl")), CheckpointPath = checkpoint, Stop = stop.Token };
+        var stopped = Assert.Throws<OperationCanceledException>(() => first.Train(seen => { if (seen == 220) stop.Cancel(); }));
+        Assert.Contains("220 sequences", stopped.Message);
+        Assert.Equal(2, File.ReadAllLines(Metrics("parts.jsonl")).Length); // evaluations at 96 and 192
+        long resumedAt = -1;
+        var second = new TaskTrainer<float>(task, model, training, schedule)
+        {
+            Metrics = new MetricsLog(Metrics("parts.jsonl")), CheckpointPath = checkpoint, Resumed = s => resumedAt = s,
+        };
+        var resumed = second.Train();
+
+        Assert.Equal(220, resumedAt);
+        Assert.Equal(uninterrupted.Evaluations, resumed.Evaluations);
+        Assert.Equal((uninterrupted.Sequences, uninterrupted.Updates), (resumed.Sequences, resumed.Updates));
+        Assert.Equal(File.ReadAllText(Metrics("whole.jsonl")), File.ReadAllText(Metrics("parts.jsonl")));
+        Assert.Equal(whole.Model.Store.Values.ToArray(), second.Model.Store.Values.ToArray());
+    }
+
+    [Fact]
     public void Same_seed_gives_the_same_run_and_evaluation_sets_are_fixed()
     {
         var task = LongTimeLagTask.NoLocalRegularities(5);

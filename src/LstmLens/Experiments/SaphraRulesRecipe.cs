@@ -176,7 +176,7 @@ public static class SaphraRulesRecipe
                 var (inDomain, outDomain) = (points[^2], points[^1]);
                 context.Log(string.Create(CultureInfo.InvariantCulture,
                     $"{run} seed {seed} epoch {v.Epoch}: validation perplexity {Math.Exp(v.ValidLoss):F2}; P(ω) in-domain {inDomain.Probability:F3}, out-domain {outDomain.Probability:F3}; " +
-                    $"CD P(ω | α) {inDomain.Decomposition.AlphaProbability:F3} / {outDomain.Decomposition.AlphaProbability:F3}; interdependence {inDomain.Decomposition.Interdependence:F3} / {outDomain.Decomposition.Interdependence:F3}"));
+                    $"CD P(ω ∣ α) {inDomain.Decomposition.AlphaProbability:F3} / {outDomain.Decomposition.AlphaProbability:F3}; interdependence {inDomain.Decomposition.Interdependence:F3} / {outDomain.Decomposition.Interdependence:F3}"));
             },
         };
         Reproduction.TrainToEnd(trainer, $"saphra-rules {run} seed {seed}");
@@ -299,13 +299,13 @@ public static class SaphraRulesRecipe
                 Yes(familiarOut.Max() < unfamiliarOut[^1] / 2)],
         ]);
 
-        // Figure 4: P(ω | α) over epochs, out-domain as in the paper.
+        // Figure 4: P(ω ∣ α) over epochs, out-domain as in the paper.
         double[] alphaUnfamiliar = Curve("unfamiliar", "out-domain", p => p.Decomposition.AlphaProbability);
         double[] alphaFamiliar = Curve("familiar", "out-domain", p => p.Decomposition.AlphaProbability);
         var figure4 = Reproduction.MarkdownTable(["the paper's claim (§3.2.1, Figure 4, out-domain)", "ours (means over seeds)", "seen here?"],
         [
             ["even out-domain, the presence of α predicts ω at the right step",
-                $"final P(ω | α): unfamiliar {F(alphaUnfamiliar[^1])}, familiar {F(alphaFamiliar[^1])} (the familiar model's own P(ω) there: {F(familiarOut[^1])})",
+                $"final P(ω ∣ α): unfamiliar {F(alphaUnfamiliar[^1])}, familiar {F(alphaFamiliar[^1])} (the familiar model's own P(ω) there: {F(familiarOut[^1])})",
                 Yes(alphaUnfamiliar[^1] > 0.5 && alphaFamiliar[^1] > 0.5)],
             ["the familiar setting acquires the rule earlier",
                 $"mean over epochs 1–{middle}: familiar {F(EarlyMean(alphaFamiliar))}, unfamiliar {F(EarlyMean(alphaUnfamiliar))}; " +
@@ -313,7 +313,7 @@ public static class SaphraRulesRecipe
                 Yes(EarlyMean(alphaFamiliar) > EarlyMean(alphaUnfamiliar))],
         ]);
 
-        // Figure 5: P(ω | α, q_1 … q_i) by i at the last epoch, each domain.
+        // Figure 5: P(ω ∣ α, q_1 … q_i) by i at the last epoch, each domain.
         var figure5Rows = new List<IReadOnlyList<string>>();
         foreach (string domain in Domains)
         {
@@ -321,7 +321,7 @@ public static class SaphraRulesRecipe
             double[] familiar = MeanVector(points, "familiar", domain, last, p => p.Decomposition.PrefixProbability);
             int Rises(double[] v) => Enumerable.Range(1, k).Count(i => v[i] > v[i - 1]);
             double rise = familiar[^1] - familiar[0];
-            figure5Rows.Add([$"{domain}: the unfamiliar model predicts ω with high probability from α alone", $"P(ω | α) {F(unfamiliar[0])}; with the whole conduit {F(unfamiliar[^1])}",
+            figure5Rows.Add([$"{domain}: the unfamiliar model predicts ω with high probability from α alone", $"P(ω ∣ α) {F(unfamiliar[0])}; with the whole conduit {F(unfamiliar[^1])}",
                 Yes(unfamiliar[0] > 0.5)]);
             figure5Rows.Add([$"{domain}: the familiar model's P(ω) rises substantially with each conduit symbol until the end",
                 $"P(ω) from i = 0 to {k}: {string.Join(", ", familiar.Select(F))}; rises at {Rises(familiar)} of {k} steps, by {F(rise)} in all (unfamiliar: {F(unfamiliar[^1] - unfamiliar[0])})",
@@ -345,7 +345,7 @@ public static class SaphraRulesRecipe
                 Yes(interFamiliar[^1] > interFamiliar[1] && secondHalf > firstHalf)],
         ]);
 
-        // Figure 10: unfamiliar models by k; P(ω | α) per epoch for "more examples", P at the last epoch for the conduit.
+        // Figure 10: unfamiliar models by k; P(ω ∣ α) per epoch for "more examples", P at the last epoch for the conduit.
         int[] ks = [.. setup.ConduitLengths.Order()];
         double[] AlphaCurve(int length) => MeanCurve(all.Where(p => p.ConduitLength == length), "unfamiliar", "in-domain", p => p.Decomposition.AlphaProbability);
         double Final(int length, string domain, Func<RuleMeans, double> value) =>
@@ -355,13 +355,13 @@ public static class SaphraRulesRecipe
         var figure10 = Reproduction.MarkdownTable([$"the paper's claim (Appendix A, Figure 10; unfamiliar, n = {setup.Corpus.Rules})", "ours (means over seeds)", "seen here?"],
         [
             ["a longer conduit needs more examples before the rule is learned",
-                $"first epoch with P(ω | α) above 0.5 in-domain: {string.Join(", ", ks.Select(v => $"k = {v}: {Epoch(Above(AlphaCurve(v), 0.5))}"))}",
+                $"first epoch with P(ω ∣ α) above 0.5 in-domain: {string.Join(", ", ks.Select(v => $"k = {v}: {Epoch(Above(AlphaCurve(v), 0.5))}"))}",
                 Yes(ks.Zip(ks.Skip(1)).All(p => LearnedAt(p.First) <= LearnedAt(p.Second)) && LearnedAt(ks[0]) < LearnedAt(ks[^1]))],
             ["the conduit as a whole gives ω an extremely low probability",
-                $"final P(ω | conduit), in-domain / out-domain: {string.Join("; ", ks.Select(v => $"k = {v}: {Reproduction.Number(Final(v, "in-domain", m => m.ConduitProbability), "G3")} / {Reproduction.Number(Final(v, "out-domain", m => m.ConduitProbability), "G3")}"))} (uniform: {Reproduction.Number(chance, "G3")})",
+                $"final P(ω ∣ conduit), in-domain / out-domain: {string.Join("; ", ks.Select(v => $"k = {v}: {Reproduction.Number(Final(v, "in-domain", m => m.ConduitProbability), "G3")} / {Reproduction.Number(Final(v, "out-domain", m => m.ConduitProbability), "G3")}"))} (uniform: {Reproduction.Number(chance, "G3")})",
                 Yes(ks.All(v => Domains.All(d => Final(v, d, m => m.ConduitProbability) < chance)))],
-            ["P(ω | conduit) declines with conduit length (stated for extremely rare rules)",
-                $"as above, out-domain; P(ω | α) out-domain: {string.Join(", ", ks.Select(v => $"k = {v}: {F(Final(v, "out-domain", m => m.AlphaProbability))}"))}",
+            ["P(ω ∣ conduit) declines with conduit length (stated for extremely rare rules)",
+                $"as above, out-domain; P(ω ∣ α) out-domain: {string.Join(", ", ks.Select(v => $"k = {v}: {F(Final(v, "out-domain", m => m.AlphaProbability))}"))}",
                 Yes(ks.Zip(ks.Skip(1)).All(p => Final(p.First, "out-domain", m => m.ConduitProbability) > Final(p.Second, "out-domain", m => m.ConduitProbability)))],
         ]);
 
@@ -396,7 +396,7 @@ public static class SaphraRulesRecipe
             $"at that step, at the logits. The parts of every decomposition sum to the true state (relative error ≤ 1e-9, checked per rule). Each figure's numbers are in its CSV: " +
             $"alpha-probability.csv (Figure 4), prefix-probability.csv (5), interdependence.csv (6), conduit-length.csv (10), conduit-gradient.csv (11), one row per setting, seed, epoch and test set.\n\n" +
             $"{figure4}\n" +
-            $"Rules: predicts = mean P(ω | α) above 0.5 in both settings at the last epoch; earlier = higher mean over epochs 1–{middle}. Curves in alpha-probability.svg.\n\n" +
+            $"Rules: predicts = mean P(ω ∣ α) above 0.5 in both settings at the last epoch; earlier = higher mean over epochs 1–{middle}. Curves in alpha-probability.svg.\n\n" +
             $"{figure5}\n" +
             $"Rules: high probability = above 0.5; rises substantially = the familiar model's P(ω) grows by more than 0.2 from i = 0 to i = k, more than the unfamiliar model's, " +
             $"and grows at more than half of the k steps. The paper does not name Figure 5's test set; both are shown (prefix-probability.svg).\n\n" +

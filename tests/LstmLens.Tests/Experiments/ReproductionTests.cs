@@ -62,7 +62,7 @@ public class ReproductionTests
     }
 
     [Fact]
-    public void Saphra_rules_recipe_measures_omega_after_every_epoch_in_both_settings_and_domains()
+    public void Saphra_rules_recipe_measures_every_figure_after_every_epoch_in_both_settings_and_domains()
     {
         using var directory = new TempDirectory();
         var setup = SmallSaphraSetup(new TrainingOptions { LearningRate = 1, ClipNorm = 0.25, Epochs = 2 });
@@ -70,20 +70,53 @@ public class ReproductionTests
 
         string markdown = SaphraRulesRecipe.Run(context, setup);
 
-        string[] rows = File.ReadAllLines(Path.Combine(context.Directory, "results.csv"));
-        Assert.Equal("setting,seed,epoch,domain,mean_probability,rules", rows[0]);
-        var fields = rows[1..].Select(r => r.Split(',')).ToArray();
-        Assert.Equal(2 * 2 * 3 * 2, fields.Length);                    // settings × seeds × epochs 0–2 × domains
-        Assert.Equal(["familiar", "unfamiliar"], fields.Select(f => f[0]).Distinct().Order());
-        Assert.Equal(["in-domain", "out-domain"], fields.Select(f => f[3]).Distinct().Order());
-        Assert.All(fields, f => Assert.InRange(double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture), 1e-6, 1));
-        Assert.All(fields, f => Assert.InRange(int.Parse(f[5], System.Globalization.CultureInfo.InvariantCulture), 20, 30)); // ω cut from its α by a column start is left out
-        foreach (string row in new[] { "| unfamiliar | in-domain |", "| familiar | out-domain |", "| in-domain, familiar conduits learn when to predict ω faster |" })
+        // settings × seeds × epochs 0–2 × domains, times the rows each figure has per point
+        const int points = 2 * 2 * 3 * 2, k = 3;
+        var results = Csv("results.csv", "setting,seed,epoch,domain,mean_probability,rules", points);
+        Assert.Equal(["familiar", "unfamiliar"], results.Select(f => f[0]).Distinct().Order());
+        Assert.Equal(["in-domain", "out-domain"], results.Select(f => f[3]).Distinct().Order());
+        Assert.All(results, f => Assert.InRange(Number(f[4]), 1e-6, 1));
+        Assert.All(results, f => Assert.InRange(int.Parse(f[5], System.Globalization.CultureInfo.InvariantCulture), 20, 30)); // ω cut from its α by a column start is left out
+
+        var alpha = Csv("alpha-probability.csv", "setting,seed,epoch,domain,mean_probability,rules", points);
+        var prefix = Csv("prefix-probability.csv", "setting,seed,epoch,domain,conduit_symbols,mean_probability,rules", points * (k + 1));
+        var interdependence = Csv("interdependence.csv", "setting,seed,epoch,domain,mean_interdependence,rules", points);
+        var gradient = Csv("conduit-gradient.csv", "setting,seed,epoch,domain,conduit_position,mean_gradient_norm,rules", points * k);
+        // unfamiliar × k = 3, 4 × seeds × epochs × domains × (α, conduit)
+        var lengths = Csv("conduit-length.csv", "setting,conduit_length,seed,epoch,domain,relevant,mean_probability,rules", 2 * 2 * 3 * 2 * 2);
+        foreach (var rows in new[] { alpha, prefix, interdependence, gradient, lengths })
+            Assert.All(rows, f => Assert.Equal("5", f[^1]));                    // the first 5 rules of each test stream
+        Assert.All(alpha, f => Assert.InRange(Number(f[4]), 1e-9, 1));
+        Assert.All(prefix, f => Assert.InRange(Number(f[5]), 1e-9, 1));
+        Assert.Equal(alpha.Select(f => f[4]), prefix.Where(f => f[4] == "0").Select(f => f[5])); // Figure 4 is Figure 5 at i = 0
+        Assert.Equal(["0", "1", "2", "3"], prefix.Select(f => f[4]).Distinct());
+        Assert.All(interdependence, f => Assert.True(double.IsFinite(Number(f[4])) && Number(f[4]) >= 0, f[4]));
+        Assert.Equal(["1", "2", "3"], gradient.Select(f => f[4]).Distinct());
+        Assert.All(gradient, f => Assert.True(Number(f[5]) > 0 && double.IsFinite(Number(f[5])), f[5]));
+        Assert.Equal(["3", "4"], lengths.Select(f => f[1]).Distinct());
+        Assert.Equal(["unfamiliar"], lengths.Select(f => f[0]).Distinct());
+        var mainAlpha = lengths.Where(f => f[1] == "3" && f[5] == "alpha").Select(f => f[6]);
+        Assert.Equal(alpha.Where(f => f[0] == "unfamiliar").Select(f => f[4]).Order(), mainAlpha.Order()); // k = 3 in Figure 10 is the main run
+
+        foreach (string row in new[] { "| unfamiliar | in-domain |", "| familiar | out-domain |", "| in-domain, familiar conduits learn when to predict ω faster |",
+            "| even out-domain, the presence of α predicts ω at the right step |", "| the familiar model's interdependence increases throughout training |",
+            "| a longer conduit needs more examples before the rule is learned |", "| a predictable (familiar) conduit has a smaller error gradient |" })
             Assert.Contains(row, markdown);
-        Assert.True(File.Exists(Path.Combine(context.Directory, "omega-probability.svg")));
+        foreach (string figure in new[] { "omega-probability", "alpha-probability", "prefix-probability", "interdependence", "conduit-length", "conduit-gradient" })
+            Assert.True(File.Exists(Path.Combine(context.Directory, figure + ".svg")), figure);
         var (model, vocabulary, _) = Models.ModelFiles.Load<float>(Path.Combine(context.Directory, "runs", "familiar-seed2"));
         Assert.Equal(14, model.Config.OutputSize);                     // <unk>, <eos>, α, ω and |Σ| = 10
         Assert.Equal(LstmLens.Tasks.ConduitRuleCorpus.Close, vocabulary!.Tokens[3]);
+        Assert.True(Directory.Exists(Path.Combine(context.Directory, "runs", "unfamiliar-k4-seed1")));
+
+        string[][] Csv(string file, string header, int count)
+        {
+            string[] lines = File.ReadAllLines(Path.Combine(context.Directory, file));
+            Assert.Equal(header, lines[0]);
+            Assert.Equal(count, lines.Length - 1);
+            return [.. lines[1..].Select(r => r.Split(','))];
+        }
+        static double Number(string s) => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
@@ -172,7 +205,7 @@ public class ReproductionTests
         TestLength: 600, TestRules: 30, ValidLength: 300,
         new ModelConfig { InputSize = 1, EmbeddingSize = 8, HiddenSize = 8, OutputSize = 1 },
         training,
-        new LanguageModelSettings { Batch = 4, Bptt = 10, EvalBatch = 2 });
+        new LanguageModelSettings { Batch = 4, Bptt = 10, EvalBatch = 2 }, DecomposedRules: 5, ConduitLengths: [3, 4]);
 
     [Fact]
     public void Tables_and_csv_are_well_formed()

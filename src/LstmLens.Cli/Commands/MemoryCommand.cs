@@ -51,7 +51,7 @@ public static class MemoryCommand
         public readonly Option<string[]> Label = new("--label") { Description = "Legend label of each --compare directory, in order (default: the directory name)" };
         public readonly Option<string?> CompareGroup = new("--compare-group") { Description = "The group to overlay from each --compare directory (default: all groups)" };
         public readonly Option<string?> Out = new("--out") { Description = "Directory for memory.csv, sigmas.csv, memory.json and the figures (must be new or empty unless --force)" };
-        public readonly Option<bool> Force = new("--force") { Description = "Write into a non-empty --out, replacing files of the same names" };
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new results are written)" };
         public readonly Option<int> Threads = CommonOptions.Threads();
         public readonly Option<string> Kernels = CommonOptions.Kernels();
         public readonly Option<bool> Json = CommonOptions.Json();
@@ -77,7 +77,7 @@ public static class MemoryCommand
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
         string? outDirectory = r.GetValue(o.Out);
-        if (outDirectory is not null) CheckOutput(outDirectory, r.GetValue(o.Force));
+        using var output = outDirectory is null ? null : OutputDirectory.Claim(outDirectory, r.GetValue(o.Force));
         string[] differences = r.GetValue(o.Difference) ?? [];
         if (differences.Length % 2 != 0) throw new OptionException("--difference takes two word classes, A and B");
         if (r.GetValue(o.MinCount) < 1) throw new OptionException("--min-count must be at least 1");
@@ -165,9 +165,10 @@ public static class MemoryCommand
             seconds,
             tokens_per_second = report.Tokens * report.Passes / seconds,
         };
-        MemoryFiles.Write(outDirectory, report, run, logarithmic: !r.GetValue(o.Linear));
+        MemoryFiles.Write(output!.Open(), report, run, logarithmic: !r.GetValue(o.Linear));
         if (!json) Console.WriteLine($"wrote {outDirectory}/memory.csv, sigmas.csv, memory.json and figures");
         RunReportOutput.Finish(r, outDirectory, environment, started, quiet: json);
+        output.Commit();
         return 0;
     }
 
@@ -224,22 +225,16 @@ public static class MemoryCommand
         string[] labels = r.GetValue(o.Label) ?? [];
         if (labels.Length > 0 && labels.Length != runs.Length) throw new OptionException($"--label was given {labels.Length} times for {runs.Length} --compare directories");
         string outDirectory = r.GetValue(o.Out) ?? throw new OptionException("--compare needs --out for the figures");
+        using var output = OutputDirectory.Claim(outDirectory, r.GetValue(o.Force));
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
-        Directory.CreateDirectory(outDirectory);
+        output.Open();
         int curves = MemoryFiles.WriteComparison(outDirectory,
             [.. runs.Select((run, i) => (run, labels.Length > 0 ? labels[i] : Path.GetFileName(Path.TrimEndingDirectorySeparator(run))))],
             r.GetValue(o.CompareGroup), logarithmic: !r.GetValue(o.Linear));
         Console.WriteLine($"wrote {outDirectory}/compare_sigma1.svg and compare_selectiveness.svg ({curves} curves from {runs.Length} runs)");
         RunReportOutput.Finish(r, outDirectory, environment, started);
+        output.Commit();
         return 0;
-    }
-
-    private static void CheckOutput(string directory, bool force)
-    {
-        if (File.Exists(directory)) throw new OptionException($"--out {directory} is a file");
-        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any() && !force)
-            throw new OptionException($"--out {directory} is not empty; choose a new directory or add --force to replace its memory files");
-        Directory.CreateDirectory(directory);
     }
 }

@@ -19,7 +19,8 @@ public static class ReproduceCommand
         var full = new Option<bool>("--full") { Description = "The paper's settings (hours or days)" };
         var seeds = new Option<int?>("--seeds") { Description = "Seeds per configuration (default 3; verwimp-memory --quick 1)" };
         seeds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() < 1) r.AddError("--seeds must be at least 1"); });
-        var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "reproduce" };
+        var output = new Option<string>("--out") { Description = "Output directory (must be new or empty)", DefaultValueFactory = _ => "reproduce" };
+        var force = new Option<bool>("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new results are written)" };
         var images = new Option<string?>("--images") { Description = "hdetach-pixel: IDX training images" };
         var labels = new Option<string?>("--labels") { Description = "hdetach-pixel: IDX training labels" };
         var testImages = new Option<string?>("--test-images") { Description = "hdetach-pixel: IDX test images" };
@@ -29,16 +30,18 @@ public static class ReproduceCommand
         var kernels = CommonOptions.Kernels();
         var command = new Command("reproduce", "Run a paper experiment and put our numbers beside the paper's")
         {
-            recipe, quick, full, seeds, output, images, labels, testImages, testLabels, corpus, threads, kernels,
+            recipe, quick, full, seeds, output, force, images, labels, testImages, testLabels, corpus, threads, kernels,
         };
         command.SetAction(r =>
         {
             if (r.GetValue(quick) && r.GetValue(full)) throw new OptionException("--quick and --full exclude each other");
             if ((r.GetValue(testImages) is null) != (r.GetValue(testLabels) is null)) throw new OptionException("--test-images and --test-labels go together");
+            string directory = r.GetValue(output)!;
+            using var claimed = OutputDirectory.Claim(directory, r.GetValue(force));
             var started = DateTime.UtcNow;
             string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
             Console.WriteLine(environment);
-            string directory = r.GetValue(output)!;
+            claimed.Open();
             string name = r.GetValue(recipe)!;
             var scale = r.GetValue(full) ? ReproductionScale.Full : ReproductionScale.Quick;
             var context = new ReproductionContext(scale, r.GetValue(seeds) ?? Reproduction.DefaultSeeds(name, scale), directory, ProgressDisplay.Line)
@@ -52,6 +55,7 @@ public static class ReproduceCommand
             Console.Write(markdown);
             Console.WriteLine($"wrote {Path.Combine(directory, "results.md")}, results.csv and curves");
             RunReportOutput.Finish(r, directory, environment, started);
+            claimed.Commit();
             return 0;
         });
         return command;

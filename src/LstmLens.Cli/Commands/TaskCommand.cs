@@ -40,12 +40,12 @@ public static class TaskCommand
             var transferTasks = transfer.Select(t => (Length: t, Task: TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, t)))).ToArray();
             bool json = r.GetValue(o.Json);
             string? directory = r.GetValue(o.Out);
+            using var output = directory is null ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force));
             if (!json) Console.WriteLine(environment);
 
-            if (directory is not null)
+            if (output is not null)
             {
-                Directory.CreateDirectory(directory);
-                RunFiles.WriteJson(Path.Combine(directory, "config.json"), new { task = name, parameters, model, training, schedule, transfer });
+                RunFiles.WriteJson(Path.Combine(output.Open(), "config.json"), new { task = name, parameters, model, training, schedule, transfer });
             }
             var trainer = new TaskTrainer<float>(task, model, training, schedule, evaluationTask)
             {
@@ -83,6 +83,7 @@ public static class TaskCommand
             {
                 Console.WriteLine(JsonSerializer.Serialize(summary));
                 if (directory is not null) RunReportOutput.Finish(r, directory, environment, started, quiet: true);
+                output?.Commit();
                 return 0;
             }
             foreach (var t in transferResults)
@@ -94,6 +95,7 @@ public static class TaskCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: {outcome}; {result.Sequences:N0} sequences seen; final accuracy {final.Score.Accuracy:P2}, mean absolute error {final.Score.MeanAbsoluteError:G4}, loss {final.Loss:G4}"));
             if (directory is not null) RunReportOutput.Finish(r, directory, environment, started);
+            output?.Commit();
             return 0;
         });
         return command;
@@ -152,7 +154,8 @@ public static class TaskCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
         public readonly Option<string> Kernels = CommonOptions.Kernels();
         public readonly Option<bool> Json = CommonOptions.Json();
-        public readonly Option<string?> Out = new("--out") { Description = "Run directory (config.json, metrics.jsonl, result.json, curves)" };
+        public readonly Option<string?> Out = new("--out") { Description = "Run directory (config.json, metrics.jsonl, result.json, curves); must be new or empty" };
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new run is written)" };
 
         public void AddTo(Command command)
         {
@@ -161,7 +164,7 @@ public static class TaskCommand
                 Delay, Length, P, Q, Informative, Symbols, Alphabet, Encoding, Images, Labels, TestImages, TestLabels, Permuted, PermutationSeed, Transfer,
                 Cell, Layers, Hidden, BlockSize, InitRange, ForgetBias,
                 Optimizer, Lr, Momentum, Clip, HDetach, CDetach, AnnealDetach, Batch, MaxSequences, Epochs, EvalEvery, EvalSequences, NoStop,
-                Seed, Threads, Kernels, Json, Out,
+                Seed, Threads, Kernels, Json, Out, Force,
             })
                 command.Options.Add(option);
         }

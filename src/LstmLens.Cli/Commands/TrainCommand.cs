@@ -1,5 +1,6 @@
 // `lstmlens train`: trains a language model on a corpus and writes a run directory (config.json,
-// vocab.txt, model.safetensors with the best validation weights, metrics.jsonl, checkpoint.safetensors).
+// vocab.txt, model.safetensors with the best validation weights, metrics.jsonl, checkpoint.safetensors);
+// a directory that holds anything is refused unless --resume continues its run or --force replaces it.
 // --resume continues a run from its checkpoint exactly; Ctrl+C saves a checkpoint and exits cleanly.
 // --init-from starts from the parameters of a model directory (e.g. PyTorch's initial draw, written by
 // tools/torch_train_lm.py --save-init) instead of drawing them.
@@ -68,6 +69,7 @@ public static class TrainCommand
         public readonly Option<int> CheckpointEvery = Positive("--checkpoint-every", "Updates between checkpoints", 200);
         public readonly Option<string> Out = new("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/lm" };
         public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --out from its checkpoint" };
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new run has written its first checkpoint)" };
         public readonly Option<string?> InitFrom = new("--init-from") { Description = "Start from the parameters of this model directory (same vocabulary and architecture)" };
         public readonly Option<bool> Json = CommonOptions.Json();
 
@@ -89,11 +91,13 @@ public static class TrainCommand
     private static int Run(ParseResult r, Options o)
     {
         var started = DateTime.UtcNow;
-        string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
-        Console.WriteLine(environment);
         string directory = r.GetValue(o.Out)!;
         bool resume = r.GetValue(o.Resume);
         string? initFrom = r.GetValue(o.InitFrom);
+        if (resume && r.GetValue(o.Force)) throw new OptionException("--force cannot be used with --resume (--resume continues the run in --out, --force replaces it)");
+        using var output = resume ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force), ", add --resume to continue its run,");
+        string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
+        Console.WriteLine(environment);
         ModelConfig? model = null;
         TrainingOptions training;
         LanguageModelSettings batching;
@@ -162,11 +166,14 @@ public static class TrainCommand
         {
             var sections = new Dictionary<string, object> { [TrainingSection] = training, [BatchingSection] = batching, [DataSection] = source };
             if (initFrom is not null) sections[InitFromSection] = Path.GetFullPath(initFrom);
-            Directory.CreateDirectory(directory);
+            output!.Open();
             ModelFiles.WriteConfig(directory, model, sections);
             corpus.Vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
         }
-        var trainer = new LanguageModelTrainer(network, training, batching, corpus.Train.Ids, corpus.Valid.Ids, directory, rng.Split());
+        var trainer = new LanguageModelTrainer(network, training, batching, corpus.Train.Ids, corpus.Valid.Ids, directory, rng.Split())
+        {
+            Checkpointed = output is null ? null : output.Commit,
+        };
         Console.WriteLine($"model: {model.Cell.ToString().ToLowerInvariant()} {model.NumLayers}×{model.HiddenSize}, embedding {model.EmbeddingSize}, " +
             $"{network.Store.Length:N0} parameters{(initFrom is null ? "" : $" from {initFrom}")}; {trainer.Batches.Count:N0} windows of {batching.Bptt}×{batching.Batch} per epoch; run directory {directory}");
 
@@ -192,6 +199,7 @@ public static class TrainCommand
         }
         int exit = Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
         RunReportOutput.Finish(r, directory, environment, started, quiet: r.GetValue(o.Json));
+        output?.Commit();
         return exit;
     }
 

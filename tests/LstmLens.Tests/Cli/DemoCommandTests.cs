@@ -29,7 +29,7 @@ public sealed class DemoCommandTests : IDisposable
         double best = File.ReadLines(Path.Combine(run, "model", "metrics.jsonl"))
             .Min(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("valid_perplexity").GetDouble());
         Assert.Contains(best.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), summary);
-        Assert.Empty(Directory.GetDirectories(_dir.Path, ".demo.partial-*"));
+        Assert.Empty(Directory.GetDirectories(_dir.Path, ".demo.replaced-*"));
 
         // A second demo replaces the first; a directory that holds something else is refused and left as it was.
         (exit, _, error) = CliRunner.Run("demo", "--quick", "--threads", "1", "--out", run);

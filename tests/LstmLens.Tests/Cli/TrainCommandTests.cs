@@ -141,7 +141,8 @@ public sealed class TrainCommandTests : IDisposable
         string empty = _dir.Write("empty.txt", "\n\n");
         (string[] Args, int Exit, string Message)[] cases =
         [
-            (["train", "--train", empty, "--valid", empty, "--out", Out("keep")], 1, "no sentences"),
+            (["train", "--train", empty, "--valid", empty, "--out", Out("keep"), "--force"], 1, "no sentences"),
+            (["train", "--data", _dir.Path, "--out", Out("keep")], 2, $"--out {Out("keep")} is not empty; choose a new directory, add --resume to continue its run, or add --force to replace it"),
             (["train", "--data", _dir.Path, "--train", empty], 2, "either --data or --train"),
             (["train", "--train", Path.Combine(_dir.Path, "missing.txt"), "--valid", empty], 1, "missing.txt"),
             (["train", "--data", _dir.Path, "--clip", "lots"], 2, "--clip"),
@@ -158,6 +159,39 @@ public sealed class TrainCommandTests : IDisposable
             Assert.Contains(message, error);
         }
         Assert.Equal(model, File.ReadAllBytes(Path.Combine(Out("keep"), "model.safetensors")));
+    }
+
+    [Fact]
+    public void Force_replaces_a_run_only_once_the_new_run_has_a_checkpoint()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
+        string run = Out("run");
+        string notes = Path.Combine(run, "notes.txt");
+        File.WriteAllText(notes, "mine");
+        byte[] model = File.ReadAllBytes(Path.Combine(run, "model.safetensors"));
+
+        // A new run that diverges at its first updates, before any checkpoint: the earlier run comes back whole.
+        var (exit, _, error) = CliRunner.Run(Train("run", "--force", "true", "--lr", "1e38", "--clip", "none", "--checkpoint-every", "1000"));
+        Assert.True(exit == 1, error);
+        Assert.Equal("mine", File.ReadAllText(notes));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(run, "model.safetensors")));
+        Assert.Empty(Directory.GetDirectories(_dir.Path, ".run.replaced-*"));
+
+        // A new run that gets going replaces it: nothing of the earlier run is left.
+        (exit, _, error) = CliRunner.Run(Train("run", "--force", "true", "--epochs", "1", "--hidden", "10"));
+        Assert.True(exit == 0, error);
+        Assert.False(File.Exists(notes));
+        Assert.Contains("\"hidden_size\": 10", File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Empty(Directory.GetDirectories(_dir.Path, ".run.replaced-*"));
+    }
+
+    [Fact]
+    public void Force_is_refused_with_resume()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--force", "--out", Out("run"));
+        Assert.Equal(2, exit);
+        Assert.Contains("--force cannot be used with --resume", error);
     }
 
     /// <summary>Runs a training that must succeed (dropout and h-detach off: the seed then only draws the initial parameters) and returns its metrics.jsonl.</summary>

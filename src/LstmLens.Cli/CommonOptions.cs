@@ -33,6 +33,12 @@ public static class CommonOptions
     /// <summary>--json.</summary>
     public static Option<bool> Json() => new("--json") { Description = "Print machine-readable JSON instead of text" };
 
+    /// <summary>--skip-blank-lines, of every verb that reads a text corpus.</summary>
+    public static Option<bool> SkipBlankLines() => new("--skip-blank-lines")
+    {
+        Description = "Skip blank lines of text corpora (default: an <eos> for every line, blank ones included, as PyTorch's word_language_model reads them)",
+    };
+
     /// <summary>A probability option such as --h-detach P, validated to [0, 1].</summary>
     public static Option<double> Probability(string name, string description) => new(name)
     {

@@ -25,6 +25,7 @@ public static class MemoryCommand
         public readonly Option<string?> Model = new("--model") { Description = "Model directory (config.json, model.safetensors, vocab.txt)" };
         public readonly Option<string?> Data = new("--data") { Description = "Text to analyse, read as lstmlens eval reads it (one continuous stream from a zero state)" };
         public readonly Option<CorpusFormat?> Format = new("--format") { Description = "text, tagged or conllu (default: by extension); tags feed pos: groups" };
+        public readonly Option<bool> SkipBlankLines = CommonOptions.SkipBlankLines();
         public readonly Option<string?> State = new Option<string?>("--state") { Description = "State differentiated: c or h (default: c for LSTM cells, h otherwise)" }.AcceptOnlyFromAmong("c", "h");
         public readonly Option<int?> Layer = new("--layer") { Description = "Layer whose state is differentiated, 0-based (default: the top layer)" };
         public readonly Option<int> MaxDelay = new("--max-delay") { Description = "Largest delay τ", DefaultValueFactory = _ => 50 };
@@ -137,6 +138,7 @@ public static class MemoryCommand
             model = Path.GetFullPath(modelDirectory),
             data = Path.GetFullPath(dataPath),
             format = format.ToString().ToLowerInvariant(),
+            skip_blank_lines = r.GetValue(o.SkipBlankLines),
             tokens = report.Tokens,
             unknown = stream.UnknownCount,
             cell = config.Cell.ToString().ToLowerInvariant(),
@@ -177,7 +179,7 @@ public static class MemoryCommand
     {
         var (model, vocabulary, _) = ModelFiles.Load<T>(modelDirectory);
         if (vocabulary is null) throw new FileNotFoundException($"{modelDirectory}: no {ModelFiles.VocabularyFile}");
-        var stream = TokenStream.From(Corpus.Read(dataPath, format), vocabulary, r.GetValue(o.Tokens));
+        var stream = TokenStream.From(Corpus.Read(dataPath, format, r.GetValue(o.SkipBlankLines)), vocabulary, r.GetValue(o.Tokens));
         bool[]? resets = r.GetValue(o.ResetAtEos) ? [.. stream.Ids.Select(id => id == vocabulary.EndOfSentence)] : null;
         MemoryReport? report = null;
         void Work(Action<double, double> progress) => report = MemoryAnalysis.Run(model, vocabulary, stream, resets, options, (done, total) => progress(done, total));

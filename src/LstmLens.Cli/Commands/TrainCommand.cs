@@ -39,6 +39,7 @@ public static class TrainCommand
         public readonly Option<string?> Test = new("--test") { Description = "Test text (evaluated with the best model at the end)" };
         public readonly Option<string?> Data = new("--data") { Description = "Directory with ptb.*.txt, wiki.*.tokens or {train,valid,test}.txt" };
         public readonly Option<CorpusFormat?> Format = new("--format") { Description = "text, tagged (word/TAG) or conllu (default: by extension)" };
+        public readonly Option<bool> SkipBlankLines = CommonOptions.SkipBlankLines();
         public readonly Option<string> Cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
             .AcceptOnlyFromAmong("lstm", "lstm1997", "gru", "rnn");
         public readonly Option<int> Layers = Positive("--layers", "Stacked recurrent layers", 1);
@@ -77,7 +78,7 @@ public static class TrainCommand
 
         /// <summary>Options that fix the run; they cannot be given again with --resume.</summary>
         public IEnumerable<Option> RunDefining =>
-            [Format, Cell, Layers, Embed, Hidden, Batch, Bptt, Epochs, Optimizer, Lr, Momentum, LrDecay, DecayAfter, Clip, Dropout,
+            [Format, SkipBlankLines, Cell, Layers, Embed, Hidden, Batch, Bptt, Epochs, Optimizer, Lr, Momentum, LrDecay, DecayAfter, Clip, Dropout,
              InitRange, HDetach, CDetach, AnnealDetach, Seed, MaxVocab, MinCount, EvalEvery, Patience, CheckpointEvery];
 
         private static Option<int> Positive(string name, string description, int fallback)
@@ -112,6 +113,7 @@ public static class TrainCommand
             training = ModelFiles.ReadSection<TrainingOptions>(directory, root, TrainingSection) ?? throw new InvalidDataException($"{directory}: config.json has no training section");
             batching = ModelFiles.ReadSection<LanguageModelSettings>(directory, root, BatchingSection) ?? throw new InvalidDataException($"{directory}: config.json has no batching section");
             source = ModelFiles.ReadSection<CorpusSource>(directory, root, DataSection) ?? throw new InvalidDataException($"{directory}: config.json has no data section");
+            if (root[DataSection]?["skip_blank_lines"] is null) source = source with { SkipBlankLines = true }; // runs from before blank lines counted
             vocabulary = Vocabulary.Load(Path.Combine(directory, ModelFiles.VocabularyFile));
         }
         else
@@ -130,7 +132,8 @@ public static class TrainCommand
         var corpus = LanguageModelCorpus.Load(source, vocabulary);
         Console.WriteLine($"corpus: {corpus.Train.Count:N0} training tokens, {corpus.Valid.Count:N0} validation tokens" +
             (corpus.Test is null ? "" : $", {corpus.Test.Count:N0} test tokens") +
-            $"; vocabulary {corpus.Vocabulary.Count:N0} ({corpus.Train.UnknownCount:N0} training words mapped to <unk>); read in {clock.Elapsed.TotalSeconds:F1} s");
+            $" (<eos> ending every line, {(source.SkipBlankLines ? "blank lines skipped" : "blank lines included")}); vocabulary {corpus.Vocabulary.Count:N0} " +
+            $"({corpus.Train.UnknownCount:N0} training words mapped to <unk>); read in {clock.Elapsed.TotalSeconds:F1} s");
         if (model is null)
         {
             model = new ModelConfig
@@ -266,7 +269,11 @@ public static class TrainCommand
         }
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { outcome = outcome.ToString().ToLowerInvariant(), best_valid_perplexity = bestValid, test_perplexity = test, directory }));
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                outcome = outcome.ToString().ToLowerInvariant(), best_valid_perplexity = bestValid, test_perplexity = test, directory,
+                train_tokens = corpus.Train.Count, valid_tokens = corpus.Valid.Count, test_tokens = corpus.Test?.Count,
+            }));
         }
         else
         {
@@ -288,7 +295,7 @@ public static class TrainCommand
         {
             Train = Path.GetFullPath(train), Valid = Path.GetFullPath(valid), Test = test is null ? null : Path.GetFullPath(test),
             Format = r.GetValue(o.Format) ?? Corpus.GuessFormat(train),
-            MaxVocabulary = r.GetValue(o.MaxVocab), MinCount = r.GetValue(o.MinCount),
+            MaxVocabulary = r.GetValue(o.MaxVocab), MinCount = r.GetValue(o.MinCount), SkipBlankLines = r.GetValue(o.SkipBlankLines),
         };
     }
 

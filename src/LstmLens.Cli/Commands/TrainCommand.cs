@@ -76,10 +76,37 @@ public static class TrainCommand
 
         public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
 
-        /// <summary>Options that fix the run; they cannot be given again with --resume.</summary>
-        public IEnumerable<Option> RunDefining =>
-            [Format, SkipBlankLines, Cell, Layers, Embed, Hidden, Batch, Bptt, Epochs, Optimizer, Lr, Momentum, LrDecay, DecayAfter, Clip, Dropout,
-             InitRange, HDetach, CDetach, AnnealDetach, Seed, MaxVocab, MinCount, EvalEvery, Patience, CheckpointEvery];
+        /// <summary>
+        /// Every option that fixes the run, with its value read from the command line and its value in the run being resumed, both as the
+        /// command line means them (paths absolute, --clip a number or null for none, the schedule as --lr-decay and --decay-after).
+        /// </summary>
+        public IEnumerable<(Option Option, Func<object?> Given, object? InRun)> RunDefining(ParseResult r, ResumedRun run) =>
+        [
+            Entry(r, Train, FullPath, run.Source.Train), Entry(r, Valid, FullPath, run.Source.Valid), Entry(r, Test, FullPath, run.Source.Test),
+            Entry(r, Data, d => Splits(Corpus.FindSplits(d!)), Splits((run.Source.Train, run.Source.Valid, run.Source.Test))),
+            Entry(r, Format, f => f, (CorpusFormat?)run.Source.Format), Entry(r, SkipBlankLines, b => b, run.Source.SkipBlankLines),
+            Entry(r, MaxVocab, v => v, run.Source.MaxVocabulary), Entry(r, MinCount, v => v, run.Source.MinCount),
+            Entry(r, Cell, c => RecurrentLayers.ParseCell(c!), run.Model.Cell), Entry(r, Layers, v => v, run.Model.NumLayers),
+            Entry(r, Embed, v => v, run.Model.EmbeddingSize), Entry(r, Hidden, v => v, run.Model.HiddenSize),
+            Entry(r, Dropout, v => v, run.Model.Dropout), Entry(r, InitRange, v => v, run.Model.InitRange),
+            Entry(r, Batch, v => v, run.Batching.Batch), Entry(r, Bptt, v => v, run.Batching.Bptt), Entry(r, EvalEvery, v => v, run.Batching.EvalEvery),
+            Entry(r, Patience, v => v, run.Batching.Patience), Entry(r, CheckpointEvery, v => v, run.Batching.CheckpointEvery),
+            Entry(r, Epochs, v => v, run.Training.Epochs), Entry(r, Optimizer, v => v, run.Training.Optimizer), Entry(r, Lr, v => v, run.Training.LearningRate),
+            Entry(r, Momentum, v => v, run.Training.Momentum),
+            Entry(r, LrDecay, v => v, run.Training.Schedule == ScheduleKind.Constant ? null : run.Training.DecayFactor),
+            Entry(r, DecayAfter, v => v, run.Training.Schedule == ScheduleKind.StepDecay ? run.Training.DecayAfter : null),
+            Entry(r, Clip, ParseClip, run.Training.ClipNorm), Entry(r, HDetach, v => v, run.Training.HDetach), Entry(r, CDetach, v => v, run.Training.CDetach),
+            Entry(r, AnnealDetach, v => v, run.Training.AnnealDetachEpochs), Entry(r, Seed, v => v, run.Training.Seed),
+            Entry(r, InitFrom, FullPath, run.InitFrom),
+        ];
+
+        private static (Option, Func<object?>, object?) Entry<T, TValue>(ParseResult r, Option<T> option, Func<T, TValue> read, TValue inRun) =>
+            (option, () => read(r.GetValue(option)!), inRun);
+
+        private static string FullPath(string? path) => Path.GetFullPath(path!);
+
+        private static string Splits((string Train, string Valid, string? Test) splits) =>
+            string.Join(", ", new[] { splits.Train, splits.Valid, splits.Test }.OfType<string>().Select(Path.GetFullPath));
 
         private static Option<int> Positive(string name, string description, int fallback)
         {
@@ -106,14 +133,13 @@ public static class TrainCommand
         Vocabulary? vocabulary = null;
         if (resume)
         {
-            if (initFrom is not null) throw new OptionException("--init-from cannot be used with --resume (the checkpoint holds the parameters)");
-            var given = o.RunDefining.FirstOrDefault(option => r.GetResult(option) is { Implicit: false });
-            if (given is not null) throw new OptionException($"{given.Name} cannot be changed with --resume (the run's config.json fixes it)");
             (model, var root) = ModelFiles.ReadConfig(directory);
             training = ModelFiles.ReadSection<TrainingOptions>(directory, root, TrainingSection) ?? throw new InvalidDataException($"{directory}: config.json has no training section");
             batching = ModelFiles.ReadSection<LanguageModelSettings>(directory, root, BatchingSection) ?? throw new InvalidDataException($"{directory}: config.json has no batching section");
             source = ModelFiles.ReadSection<CorpusSource>(directory, root, DataSection) ?? throw new InvalidDataException($"{directory}: config.json has no data section");
             if (root[DataSection]?["skip_blank_lines"] is null) source = source with { SkipBlankLines = true }; // runs from before blank lines counted
+            CheckResumed(r, o, new ResumedRun(model, training, batching, source, root[InitFromSection]?.GetValue<string>()), Path.Combine(directory, ModelFiles.ConfigFile));
+            initFrom = null; // the checkpoint holds the parameters
             vocabulary = Vocabulary.Load(Path.Combine(directory, ModelFiles.VocabularyFile));
         }
         else
@@ -206,6 +232,33 @@ public static class TrainCommand
         return exit;
     }
 
+    /// <summary>What config.json records of the run that --resume continues.</summary>
+    private sealed record ResumedRun(ModelConfig Model, TrainingOptions Training, LanguageModelSettings Batching, CorpusSource Source, string? InitFrom);
+
+    /// <summary>
+    /// The original command line may be given again with --resume: every option given must have the run's value; a different one is
+    /// refused, naming both.
+    /// </summary>
+    private static void CheckResumed(ParseResult r, Options o, ResumedRun run, string config)
+    {
+        foreach (var (option, given, inRun) in o.RunDefining(r, run))
+        {
+            if (r.GetResult(option) is not { Implicit: false }) continue;
+            object? value = given();
+            if (!Equals(value, inRun))
+                throw new OptionException($"{option.Name} {Show(value)} differs from the run's {Show(inRun)} ({config}); --resume continues the run as it was");
+        }
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "(none)",
+        bool b => b ? "true" : "false",
+        Enum e => e.ToString().ToLowerInvariant(),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString()!,
+    };
+
     /// <summary>Throws unless the model directory of --init-from has this run's vocabulary and architecture options.</summary>
     private static void CheckInitFrom(string directory, ModelConfig model, Vocabulary vocabulary, Options o)
     {
@@ -285,6 +338,10 @@ public static class TrainCommand
         return outcome == TrainingOutcome.Interrupted ? 130 : 0;
     }
 
+    private static double? ParseClip(string? clip) => clip == "none" ? null
+        : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
+        : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
+
     private static CorpusSource Source(ParseResult r, Options o)
     {
         string? train = r.GetValue(o.Train), valid = r.GetValue(o.Valid), test = r.GetValue(o.Test), data = r.GetValue(o.Data);
@@ -303,10 +360,6 @@ public static class TrainCommand
     {
         double? decay = r.GetValue(o.LrDecay);
         int? after = r.GetValue(o.DecayAfter);
-        string clip = r.GetValue(o.Clip)!;
-        double? clipNorm = clip == "none" ? null
-            : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
-            : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
         var options = new TrainingOptions
         {
             Optimizer = r.GetValue(o.Optimizer)!,
@@ -315,7 +368,7 @@ public static class TrainCommand
             Schedule = after is not null ? ScheduleKind.StepDecay : decay is not null ? ScheduleKind.Plateau : ScheduleKind.Constant,
             DecayFactor = decay ?? 0.8,
             DecayAfter = after ?? 0,
-            ClipNorm = clipNorm,
+            ClipNorm = ParseClip(r.GetValue(o.Clip)),
             HDetach = r.GetValue(o.HDetach),
             CDetach = r.GetValue(o.CDetach),
             AnnealDetachEpochs = r.GetValue(o.AnnealDetach),

@@ -108,15 +108,54 @@ public sealed class TrainCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Resume_accepts_the_original_command_line()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("fixed", "--epochs", "1", "--clip", "5.0")).Exit);
+        var (exit, output, error) = CliRunner.Run(Train("fixed", "--epochs", "1", "--clip", "5", "--resume", "true"));
+        Assert.True(exit == 0, error);
+        Assert.Contains("completed: best validation perplexity", output);
+    }
+
     [Theory]
-    [InlineData("--hidden", "--hidden cannot be changed with --resume")]
-    [InlineData("--epochs", "--epochs cannot be changed with --resume")]
-    public void Resume_refuses_options_that_would_change_the_run(string option, string message)
+    [InlineData("--hidden", "5", "--hidden 5 differs from the run's 12")]
+    [InlineData("--epochs", "5", "--epochs 5 differs from the run's 3")]
+    [InlineData("--clip", "none", "--clip (none) differs from the run's 5")]
+    [InlineData("--lr-decay", "0.8", "--lr-decay 0.8 differs from the run's 0.5")]
+    [InlineData("--decay-after", "2", "--decay-after 2 differs from the run's (none)")]
+    [InlineData("--cell", "gru", "--cell gru differs from the run's lstm")]
+    [InlineData("--skip-blank-lines", "true", "--skip-blank-lines true differs from the run's false")]
+    public void Resume_refuses_a_different_value_naming_both(string option, string value, string message)
     {
         Assert.Equal(0, CliRunner.Run(Train("fixed")).Exit);
-        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("fixed"), option, "5");
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("fixed"), option, value);
         Assert.Equal(2, exit);
+        Assert.Single(error.Trim().Split('\n'));
         Assert.Contains(message, error);
+        Assert.Contains(Path.Combine(Out("fixed"), "config.json"), error);
+    }
+
+    [Fact]
+    public void Resume_refuses_other_data()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("fixed", "--epochs", "1")).Exit);
+        string other = Path.Combine(_dir.Path, "other");
+        Directory.CreateDirectory(other);
+        foreach (string split in new[] { "train", "valid" }) File.Copy(Path.Combine(_dir.Path, $"{split}.txt"), Path.Combine(other, $"{split}.txt"));
+        string train = Path.Combine(_dir.Path, "train.txt"), valid = Path.Combine(_dir.Path, "valid.txt"), test = Path.Combine(_dir.Path, "test.txt");
+        (string[] Args, string Message)[] cases =
+        [
+            (["--data", other], $"--data {Path.Combine(other, "train.txt")}, {Path.Combine(other, "valid.txt")} differs from the run's {train}, {valid}, {test}"),
+            (["--train", valid], $"--train {valid} differs from the run's {train}"),
+            (["--test", train], $"--test {train} differs from the run's {test}"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var (exit, _, error) = CliRunner.Run(["train", "--resume", "--out", Out("fixed"), .. args]);
+            Assert.True(exit == 2, $"{string.Join(' ', args)}: exit {exit}, {error}");
+            Assert.Contains(message, error);
+        }
+        Assert.Equal(0, CliRunner.Run("train", "--resume", "--out", Out("fixed"), "--train", train, "--valid", valid, "--test", test).Exit);
     }
 
     [Fact]
@@ -248,13 +287,15 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Init_from_is_refused_with_resume()
+    public void Init_from_with_resume_must_be_the_run_s()
     {
-        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
+        Assert.Equal(0, CliRunner.Run(Train("source", "--epochs", "1")).Exit);
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1", "--init-from", Out("source"))).Exit);
         var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("run"), "--init-from", Out("run"));
         Assert.Equal(2, exit);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.Contains("--init-from cannot be used with --resume", error);
+        Assert.Contains($"--init-from {Out("run")} differs from the run's {Out("source")}", error);
+        Assert.Equal(0, CliRunner.Run("train", "--resume", "--out", Out("run"), "--init-from", Out("source")).Exit);
     }
 
     [Fact]

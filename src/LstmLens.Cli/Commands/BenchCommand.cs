@@ -8,6 +8,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using LstmLens.Cli.Output;
 using LstmLens.Models;
 using LstmLens.Numerics;
 using LstmLens.Training;
@@ -42,17 +43,18 @@ public static class BenchCommand
             var names = r.GetValue(configs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = names.FirstOrDefault(n => !Configs.ContainsKey(n));
             if (unknown is not null) throw new OptionException($"--configs: unknown configuration '{unknown}' (expected {string.Join(", ", Configs.Keys)})");
-            if (!r.GetValue(json)) Console.WriteLine(environment);
+            Console.WriteLine(environment);
             foreach (string name in names)
             {
                 var result = Measure(Configs[name], r.GetValue(iterations));
-                Console.WriteLine(r.GetValue(json)
-                    ? JsonSerializer.Serialize(new
+                if (r.GetValue(json))
+                    JsonOutput.Write(new
                     {
                         config = name, threads = Compute.Threads, kernels = Compute.KernelSet, tokens_per_s = Math.Round(result.Train),
                         eval_tokens_per_s = Math.Round(result.Eval), peak_working_set_mb = result.PeakMegabytes, allocated_bytes_per_step = result.AllocatedPerStep,
-                    })
-                    : string.Create(CultureInfo.InvariantCulture,
+                    });
+                else
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{name}: {result.Train:N0} tokens/s training, {result.Eval:N0} tokens/s evaluation (threads={Compute.Threads}); peak working set {result.PeakMegabytes:N0} MB; {result.AllocatedPerStep:N0} bytes allocated per step"));
             }
             return 0;

@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using LstmLens.Cli.Output;
 using LstmLens.Data;
 using LstmLens.Models;
 using LstmLens.Training;
@@ -34,14 +35,12 @@ public static class EvalCommand
             string path = r.GetValue(data)!;
             var stream = TokenStream.From(Corpus.Read(path, r.GetValue(format) ?? Corpus.GuessFormat(path), r.GetValue(skipBlankLines)), vocabulary);
             var (loss, tokens) = LanguageModelTrainer.Evaluate(network, stream.Ids, r.GetValue(batch), r.GetValue(bptt));
+            Console.WriteLine(environment);
             if (r.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new { perplexity = Math.Exp(loss), tokens, loss, unknown = stream.UnknownCount }));
+                JsonOutput.Write(new { perplexity = Math.Exp(loss), tokens, loss, unknown = stream.UnknownCount });
             else
-            {
-                Console.WriteLine(environment);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"perplexity {Math.Exp(loss):F3} over {tokens:N0} predicted tokens (loss {loss:F4}; {stream.UnknownCount:N0} words mapped to <unk>)"));
-            }
             return 0;
         });
         return command;

@@ -3,6 +3,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using LstmLens.Cli.Output;
 using LstmLens.Layers;
 using LstmLens.Training;
 
@@ -39,14 +40,14 @@ public static class GradcheckCommand
             bool ok = report.MaxRelativeError <= Tolerance;
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
+                JsonOutput.Write(new
                 {
                     cell = r.GetValue(cell),
                     layers = r.GetValue(layers),
                     tensors = report.Tensors.Select(t => new { name = t.Name, count = t.Checked, max_relative_error = t.MaxRelativeError }),
                     max_relative_error = report.MaxRelativeError,
                     passed = ok,
-                }));
+                });
             }
             else
             {

@@ -112,24 +112,21 @@ public static class MemoryCommand
         var format = r.GetValue(o.Format) ?? Corpus.GuessFormat(dataPath);
         var clock = Stopwatch.StartNew();
         var (report, stream, vocabulary) = float64
-            ? Run<double>(modelDirectory, dataPath, format, r, o, options, json)
-            : Run<float>(modelDirectory, dataPath, format, r, o, options, json);
+            ? Run<double>(modelDirectory, dataPath, format, r, o, options)
+            : Run<float>(modelDirectory, dataPath, format, r, o, options);
         double seconds = clock.Elapsed.TotalSeconds;
 
         if (json)
         {
             foreach (var g in report.Groups)
-                Console.WriteLine(JsonSerializer.Serialize(new
+                JsonOutput.Write(new
                 {
                     group = g.Group, delay = g.Delay, count = g.Count, sigma1 = g.Spectrum.Sigma1,
                     sigma1_ratio = g.Spectrum.Sigma1Ratio, top5_ratio = g.Spectrum.Top5Ratio, sigmas = g.Spectrum.Sigmas,
-                }));
+                });
         }
-        else
-        {
-            Console.WriteLine(environment);
-            Summarize(report, stream, config, options, seconds);
-        }
+        Console.WriteLine(environment);
+        Summarize(report, stream, config, options, seconds);
         if (outDirectory is null) return 0;
         var run = new
         {
@@ -168,14 +165,14 @@ public static class MemoryCommand
             tokens_per_second = report.Tokens * report.Passes / seconds,
         };
         MemoryFiles.Write(output!.Open(), report, run, logarithmic: !r.GetValue(o.Linear));
-        if (!json) Console.WriteLine($"wrote {outDirectory}/memory.csv, sigmas.csv, memory.json and figures");
-        RunReportOutput.Finish(r, outDirectory, environment, started, quiet: json);
+        Console.WriteLine($"wrote {outDirectory}/memory.csv, sigmas.csv, memory.json and figures");
+        RunReportOutput.Finish(r, outDirectory, environment, started);
         output.Commit();
         return 0;
     }
 
     private static (MemoryReport, TokenStream, Vocabulary) Run<T>(string modelDirectory, string dataPath, CorpusFormat format, ParseResult r, Options o,
-        MemoryOptions options, bool json) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        MemoryOptions options) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (model, vocabulary, _) = ModelFiles.Load<T>(modelDirectory);
         if (vocabulary is null) throw new FileNotFoundException($"{modelDirectory}: no {ModelFiles.VocabularyFile}");
@@ -183,8 +180,7 @@ public static class MemoryCommand
         bool[]? resets = r.GetValue(o.ResetAtEos) ? [.. stream.Ids.Select(id => id == vocabulary.EndOfSentence)] : null;
         MemoryReport? report = null;
         void Work(Action<double, double> progress) => report = MemoryAnalysis.Run(model, vocabulary, stream, resets, options, (done, total) => progress(done, total));
-        if (json) Work((_, _) => { });
-        else ProgressDisplay.Run("state gradients", "positions", Work);
+        ProgressDisplay.Run("state gradients", "positions", Work);
         return (report!, stream, vocabulary);
     }
 

@@ -38,10 +38,9 @@ public static class TaskCommand
                 throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
             int[] transfer = r.GetValue(o.Transfer) ?? [];
             var transferTasks = transfer.Select(t => (Length: t, Task: TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, t)))).ToArray();
-            bool json = r.GetValue(o.Json);
             string? directory = r.GetValue(o.Out);
             using var output = directory is null ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force));
-            if (!json) Console.WriteLine(environment);
+            Console.WriteLine(environment);
 
             if (output is not null)
             {
@@ -50,10 +49,9 @@ public static class TaskCommand
             var trainer = new TaskTrainer<float>(task, model, training, schedule, evaluationTask)
             {
                 Metrics = directory is null ? null : new MetricsLog(Path.Combine(directory, "metrics.jsonl")),
-                Evaluated = json ? null : e => ProgressDisplay.Line(Describe(e)),
+                Evaluated = e => ProgressDisplay.Line(Describe(e)),
             };
-            if (!json)
-                Console.WriteLine($"{name}: {task.Criterion}. {trainer.Model.Config.Cell} {trainer.Model.Config.HiddenSize} units × {trainer.Model.Config.NumLayers}, " +
+            Console.WriteLine($"{name}: {task.Criterion}. {trainer.Model.Config.Cell} {trainer.Model.Config.HiddenSize} units × {trainer.Model.Config.NumLayers}, " +
                     $"{trainer.Model.Store.Length:N0} parameters, {training.Optimizer} lr {training.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {schedule.BatchSize}.");
             TaskTrainingResult result = null!;
             ProgressDisplay.Run("training", schedule.MaxSequences, progress => result = trainer.Train(s => progress(s)));
@@ -79,13 +77,7 @@ public static class TaskCommand
                 RunFiles.WriteJson(Path.Combine(directory, "result.json"), summary);
                 RunFiles.PlotCurves(directory, "", name, [(name, [result.Evaluations])]);
             }
-            if (json)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(summary));
-                if (directory is not null) RunReportOutput.Finish(r, directory, environment, started, quiet: true);
-                output?.Commit();
-                return 0;
-            }
+            if (r.GetValue(o.Json)) JsonOutput.Write(summary);
             foreach (var t in transferResults)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"transfer length {t.length}: accuracy {t.accuracy:P2}  mean absolute error {t.mean_absolute_error:G4}  {(t.solved ? "solved" : "not solved")}"));

@@ -227,7 +227,7 @@ public static class TrainCommand
             Console.CancelKeyPress -= onCancel;
         }
         int exit = Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
-        RunReportOutput.Finish(r, directory, environment, started, quiet: r.GetValue(o.Json));
+        RunReportOutput.Finish(r, directory, environment, started);
         output?.Commit();
         return exit;
     }
@@ -320,20 +320,17 @@ public static class TrainCommand
             var (best, _, _) = ModelFiles.Load<float>(directory);
             test = Math.Exp(LanguageModelTrainer.Evaluate(best, corpus.Test.Ids, batching.EvalBatch, batching.Bptt).Loss);
         }
+        Console.WriteLine(outcome == TrainingOutcome.Interrupted
+            ? $"interrupted: checkpoint saved; continue with --resume --out {directory}"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{outcome.ToString().ToLowerInvariant()}: best validation perplexity {bestValid:F2}{(test is double t ? $", test perplexity {t:F2}" : "")}; model in {directory}"));
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            JsonOutput.Write(new
             {
                 outcome = outcome.ToString().ToLowerInvariant(), best_valid_perplexity = bestValid, test_perplexity = test, directory,
                 train_tokens = corpus.Train.Count, valid_tokens = corpus.Valid.Count, test_tokens = corpus.Test?.Count,
-            }));
-        }
-        else
-        {
-            Console.WriteLine(outcome == TrainingOutcome.Interrupted
-                ? $"interrupted: checkpoint saved; continue with --resume --out {directory}"
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"{outcome.ToString().ToLowerInvariant()}: best validation perplexity {bestValid:F2}{(test is double t ? $", test perplexity {t:F2}" : "")}; model in {directory}"));
+            });
         }
         return outcome == TrainingOutcome.Interrupted ? 130 : 0;
     }

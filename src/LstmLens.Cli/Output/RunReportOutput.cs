@@ -11,16 +11,15 @@ namespace LstmLens.Cli.Output;
 public static class RunReportOutput
 {
     /// <summary>
-    /// Writes run.json and report.html into <paramref name="directory"/>; prints the report's path unless <paramref name="quiet"/>
-    /// (--json output stays one JSON document). Returns the report's path.
+    /// Writes run.json and report.html into <paramref name="directory"/> and prints the report's path. Returns the path.
     /// </summary>
-    public static string Finish(ParseResult parsed, string directory, string environment, DateTime started, bool quiet = false)
+    public static string Finish(ParseResult parsed, string directory, string environment, DateTime started)
     {
         ArgumentNullException.ThrowIfNull(parsed);
         RunFiles.WriteRecord(directory, parsed.CommandResult.Command.Name, CommandLine(parsed), environment, started, DateTime.UtcNow - started);
         var contents = RunReport.Write(directory);
         string path = Path.Combine(directory, RunReport.FileName);
-        if (!quiet) Console.WriteLine($"report: {path} ({Count(contents.Figures, "figure")}, {Count(contents.Tables, "table")})");
+        Console.WriteLine($"report: {path} ({Count(contents.Figures, "figure")}, {Count(contents.Tables, "table")})");
         return path;
     }
 

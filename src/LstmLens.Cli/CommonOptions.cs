@@ -1,6 +1,7 @@
 // Options shared by several verbs (threads, kernel set, seed, JSON output), their validation, and the
 // start-up line that records the environment of every run.
 using System.CommandLine;
+using System.Globalization;
 using LstmLens.Numerics;
 
 namespace LstmLens.Cli;
@@ -32,6 +33,44 @@ public static class CommonOptions
 
     /// <summary>--json.</summary>
     public static Option<bool> Json() => new("--json") { Description = "Print machine-readable JSON instead of text" };
+
+    /// <summary>--clip X|none: the global gradient-norm clip.</summary>
+    public static Option<string> Clip(string fallback) => new("--clip") { Description = "Global gradient-norm clip, or none", DefaultValueFactory = _ => fallback };
+
+    /// <summary>The clip norm --clip gives: a positive number, or null for none.</summary>
+    public static double? ClipNorm(string? clip) =>
+        clip == "none" ? null
+        : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) && double.IsFinite(c) ? c
+        : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
+
+    /// <summary>
+    /// Adds to every floating-point option of <paramref name="command"/> and its subcommands a check that refuses NaN and
+    /// infinity: no numeric setting has a use for them.
+    /// </summary>
+    public static void RefuseNonFinite(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (var option in command.Options)
+        {
+            if (option is Option<double> number) number.Validators.Add(r => Finite(r, r.GetValueOrDefault<double>()));
+            else if (option is Option<double?> optional) optional.Validators.Add(r => Finite(r, r.GetValueOrDefault<double?>()));
+        }
+        foreach (var subcommand in command.Subcommands) RefuseNonFinite(subcommand);
+    }
+
+    private static void Finite(System.CommandLine.Parsing.OptionResult r, double? value)
+    {
+        if (value is double v && !double.IsFinite(v))
+            r.AddError($"{r.Option.Name} must be a finite number (got {v.ToString(CultureInfo.InvariantCulture)})");
+    }
+
+    /// <summary>Throws <see cref="OptionException"/> for the first of <paramref name="options"/> given on the command line: it does not apply <paramref name="why"/>.</summary>
+    public static void RefuseGiven(ParseResult parsed, string why, params IEnumerable<Option> options)
+    {
+        ArgumentNullException.ThrowIfNull(parsed);
+        var given = options.FirstOrDefault(option => parsed.GetResult(option) is { Implicit: false });
+        if (given is not null) throw new OptionException($"{given.Name} does not apply {why}");
+    }
 
     /// <summary>--skip-blank-lines, of every verb that reads a text corpus.</summary>
     public static Option<bool> SkipBlankLines() => new("--skip-blank-lines")

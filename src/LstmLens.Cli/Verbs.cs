@@ -14,6 +14,7 @@ public static class Verbs
         foreach (var command in new[] { DemoCommand.Create(), TrainCommand.Create(), EvalCommand.Create(), SampleCommand.Create(), TaskCommand.Create(), ReproduceCommand.Create(), GradcheckCommand.Create(), BenchCommand.Create(), MemoryCommand.Create(), ReportCommand.Create() })
             root.Subcommands.Add(command);
         root.Options.Add(CommandRunner.Verbose());
+        CommonOptions.RefuseNonFinite(root);
         return root;
     }
 }

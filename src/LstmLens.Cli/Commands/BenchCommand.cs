@@ -31,7 +31,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var configs = new Option<string>("--configs") { Description = "Comma-separated: copy, ptb, synthetic", DefaultValueFactory = _ => "copy,ptb,synthetic" };
-        var iterations = new Option<int>("--iters") { Description = "Timed steps per configuration (after a warm-up of at least 2 steps and 1 s)", DefaultValueFactory = _ => 5 };
+        var iterations = new Option<int>("--steps") { Description = "Timed steps per configuration (after a warm-up of at least 2 steps and 1 s)", DefaultValueFactory = _ => 5 };
         var threads = CommonOptions.Threads();
         var kernels = CommonOptions.Kernels();
         var json = CommonOptions.Json();
@@ -39,7 +39,7 @@ public static class BenchCommand
         command.SetAction(r =>
         {
             string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
-            if (r.GetValue(iterations) < 1) throw new OptionException("--iters must be at least 1");
+            if (r.GetValue(iterations) < 1) throw new OptionException("--steps must be at least 1");
             var names = r.GetValue(configs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = names.FirstOrDefault(n => !Configs.ContainsKey(n));
             if (unknown is not null) throw new OptionException($"--configs: unknown configuration '{unknown}' (expected {string.Join(", ", Configs.Keys)})");

@@ -33,8 +33,8 @@ public static class MemoryCommand
         public readonly Option<bool> Normalize = new("--normalize") { Description = "Normalise by the embedding covariance (the default for embedding models; an error for models without one)" };
         public readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "Do not normalise by the embedding covariance (one-hot input is never normalised)" };
         public readonly Option<bool> ResetAtEos = new("--reset-at-eos") { Description = "Reset the state to zero after every <eos>; pairs across a reset are left out" };
-        public readonly Option<bool> PerWord = new("--per-word") { Description = "Also every word with at least --min-count occurrences, with the decay fit σ1(τ) = a·e^(−bτ)" };
-        public readonly Option<int> MinCount = new("--min-count") { Description = "Fewest occurrences in the text for --per-word", DefaultValueFactory = _ => 10 };
+        public readonly Option<bool> PerWord = new("--per-word") { Description = "Also every word with at least --min-occurrences occurrences, with the decay fit σ1(τ) = a·e^(−bτ)" };
+        public readonly Option<int> MinOccurrences = new("--min-occurrences") { Description = "Fewest occurrences in the text for --per-word", DefaultValueFactory = _ => 10 };
         public readonly Option<string[]> Difference = new("--difference")
         {
             Description = "Difference vector between two word classes A B (repeatable), each word:W, words:FILE or pos:TAG[,TAG…]",
@@ -74,6 +74,10 @@ public static class MemoryCommand
     {
         string modelDirectory = r.GetValue(o.Model) ?? throw new OptionException("--model is required (or --compare to overlay earlier runs)");
         string dataPath = r.GetValue(o.Data) ?? throw new OptionException("--data is required");
+        CommonOptions.RefuseGiven(r, "without --compare", o.Label, o.CompareGroup);
+        if (!r.GetValue(o.PerWord)) CommonOptions.RefuseGiven(r, "without --per-word", o.MinOccurrences);
+        if (r.GetValue(o.Probe) is null) CommonOptions.RefuseGiven(r, "without --probe", o.ProbeTest, o.ProbeSubspace, o.SubspaceSize);
+        if (r.GetValue(o.Out) is null) CommonOptions.RefuseGiven(r, "without --out (it concerns the files written there)", o.Force, o.Linear);
         bool json = r.GetValue(o.Json);
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
@@ -81,8 +85,9 @@ public static class MemoryCommand
         using var output = outDirectory is null ? null : OutputDirectory.Claim(outDirectory, r.GetValue(o.Force));
         string[] differences = r.GetValue(o.Difference) ?? [];
         if (differences.Length % 2 != 0) throw new OptionException("--difference takes two word classes, A and B");
-        if (r.GetValue(o.MinCount) < 1) throw new OptionException("--min-count must be at least 1");
+        if (r.GetValue(o.MinOccurrences) < 1) throw new OptionException("--min-occurrences must be at least 1");
         if (r.GetValue(o.Tokens) is < 2) throw new OptionException("--tokens must be at least 2");
+        if (r.GetValue(o.SubspaceSize) < 0) throw new OptionException($"--subspace-size must not be negative (got {r.GetValue(o.SubspaceSize)})");
 
         var config = ModelFiles.ReadConfig(modelDirectory).Model;
         if (r.GetValue(o.Normalize) && r.GetValue(o.NoNormalize)) throw new OptionException("--normalize and --no-normalize contradict each other");
@@ -101,12 +106,12 @@ public static class MemoryCommand
             Groups = r.GetValue(o.Group) is { Length: > 0 } groups ? groups : ["all"],
             Normalize = !r.GetValue(o.NoNormalize),
             PerWord = r.GetValue(o.PerWord),
-            MinCount = r.GetValue(o.MinCount),
+            MinCount = r.GetValue(o.MinOccurrences),
             Differences = [.. differences.Chunk(2).Select(p => (p[0], p[1]))],
             Probe = r.GetValue(o.Probe),
             ProbeTest = r.GetValue(o.ProbeTest),
             SubspaceProbe = r.GetValue(o.ProbeSubspace),
-            SubspaceSize = Math.Max(0, r.GetValue(o.SubspaceSize)),
+            SubspaceSize = r.GetValue(o.SubspaceSize),
         };
         bool float64 = r.GetValue(o.Precision) == "float64";
         var format = r.GetValue(o.Format) ?? Corpus.GuessFormat(dataPath);
@@ -220,6 +225,9 @@ public static class MemoryCommand
     private static int CompareRuns(ParseResult r, Options o)
     {
         string[] runs = r.GetValue(o.Compare)!;
+        CommonOptions.RefuseGiven(r, "with --compare, which overlays finished analyses", o.Model, o.Data, o.SkipBlankLines, o.Format, o.State, o.Layer, o.MaxDelay,
+            o.Group, o.Normalize, o.NoNormalize, o.ResetAtEos, o.PerWord, o.MinOccurrences, o.Difference, o.Probe, o.ProbeTest, o.ProbeSubspace, o.SubspaceSize,
+            o.Precision, o.Tokens, o.Json);
         string[] labels = r.GetValue(o.Label) ?? [];
         if (labels.Length > 0 && labels.Length != runs.Length) throw new OptionException($"--label was given {labels.Length} times for {runs.Length} --compare directories");
         string outDirectory = r.GetValue(o.Out) ?? throw new OptionException("--compare needs --out for the figures");

@@ -35,6 +35,8 @@ public static class ReproduceCommand
         command.SetAction(r =>
         {
             if (r.GetValue(quick) && r.GetValue(full)) throw new OptionException("--quick and --full exclude each other");
+            if (r.GetValue(recipe) != "hdetach-pixel") CommonOptions.RefuseGiven(r, $"to {r.GetValue(recipe)} (only to hdetach-pixel)", images, labels, testImages, testLabels);
+            if (r.GetValue(recipe) != "verwimp-memory") CommonOptions.RefuseGiven(r, $"to {r.GetValue(recipe)} (only to verwimp-memory)", corpus);
             if ((r.GetValue(testImages) is null) != (r.GetValue(testLabels) is null)) throw new OptionException("--test-images and --test-labels go together");
             string directory = r.GetValue(output)!;
             using var claimed = OutputDirectory.Claim(directory, r.GetValue(force));

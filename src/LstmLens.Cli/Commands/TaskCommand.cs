@@ -37,8 +37,9 @@ public static class TaskCommand
             if (training.CDetach > 0 && model.Cell is CellType.Gru or CellType.Rnn)
                 throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
             int[] transfer = r.GetValue(o.Transfer) ?? [];
-            var transferTasks = transfer.Select(t => (Length: t, Task: TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, t)))).ToArray();
+            var transferTasks = transfer.Select(t => (Length: t, Task: TransferTask(name, parameters, t))).ToArray();
             string? directory = r.GetValue(o.Out);
+            if (directory is null) CommonOptions.RefuseGiven(r, "without --out", o.Force);
             using var output = directory is null ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force));
             Console.WriteLine(environment);
 
@@ -93,6 +94,19 @@ public static class TaskCommand
         return command;
     }
 
+    /// <summary>The task at length <paramref name="length"/> of --transfer; an unusable length is an error naming --transfer.</summary>
+    private static SequenceTask TransferTask(string name, TaskParameters parameters, int length)
+    {
+        try
+        {
+            return TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, length));
+        }
+        catch (OptionException e)
+        {
+            throw new OptionException($"--transfer {length}: {e.Message}", e);
+        }
+    }
+
     /// <summary>One evaluation as a progress line.</summary>
     public static string Describe(TaskEvaluation e) => string.Create(CultureInfo.InvariantCulture,
         $"sequences {e.Sequences,9:N0}  train loss {e.TrainingLoss,9:G4}  loss {e.Loss,9:G4}  accuracy {e.Score.Accuracy,8:P2}  mean abs error {e.Score.MeanAbsoluteError,8:G4}{(e.Solved ? "  solved" : "")}");
@@ -131,14 +145,14 @@ public static class TaskCommand
             .AcceptOnlyFromAmong("sgd", "adam", "adagrad");
         public readonly Option<double> Lr = new("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.01 };
         public readonly Option<double> Momentum = new("--momentum") { Description = "SGD momentum" };
-        public readonly Option<string> Clip = new("--clip") { Description = "Global gradient-norm clip, or 'none'", DefaultValueFactory = _ => "1" };
+        public readonly Option<string> Clip = CommonOptions.Clip("1");
         public readonly Option<double> HDetach = CommonOptions.Probability("--h-detach", "Probability of blocking the gradient through h(t-1) at a step");
         public readonly Option<double> CDetach = CommonOptions.Probability("--c-detach", "Probability of blocking the gradient through c(t-1) at a step");
         public readonly Option<int> AnnealDetach = new("--anneal-detach") { Description = "Switch detaching off for the last N epochs" };
         public readonly Option<int> Batch = Positive("--batch", "Sequences per update (1 = online)", 16);
         public readonly Option<long> MaxSequences = new("--max-sequences") { Description = "Training budget in sequences", DefaultValueFactory = _ => 20_000 };
         public readonly Option<int> Epochs = Positive("--epochs", "Split the budget into epochs (schedules, detach annealing)", 1);
-        public readonly Option<long> EvalEvery = new("--eval-every") { Description = "Evaluate every N training sequences", DefaultValueFactory = _ => 2_000 };
+        public readonly Option<long> EvalEvery = new("--eval-every-sequences") { Description = "Evaluate every N training sequences", DefaultValueFactory = _ => 2_000 };
         public readonly Option<int> EvalSequences = Positive("--eval-sequences", "Fresh sequences per evaluation", 256);
         public readonly Option<bool> NoStop = new("--no-stop") { Description = "Train the whole budget even when solved" };
 
@@ -161,20 +175,24 @@ public static class TaskCommand
                 command.Options.Add(option);
         }
 
-        public TaskParameters Parameters(ParseResult r) => new()
+        public TaskParameters Parameters(ParseResult r)
         {
-            Delay = r.GetValue(Delay),
-            Length = r.GetValue(Length),
-            P = r.GetValue(P),
-            Q = r.GetValue(Q),
-            Informative = r.GetValue(Informative),
-            Symbols = r.GetValue(Symbols),
-            Alphabet = r.GetValue(Alphabet),
-            Encoding = r.GetValue(Encoding) switch { null => null, "scalar" => CopyingEncoding.Scalar, _ => CopyingEncoding.OneHot },
-            Images = r.GetValue(Images),
-            Labels = r.GetValue(Labels),
-            PermutationSeed = r.GetValue(Permuted) ? r.GetValue(PermutationSeed) : null,
-        };
+            if (r.GetResult(PermutationSeed) is { Implicit: false } && !r.GetValue(Permuted)) throw new OptionException("--permutation-seed applies only with --permuted");
+            return new()
+            {
+                Delay = r.GetValue(Delay),
+                Length = r.GetValue(Length),
+                P = r.GetValue(P),
+                Q = r.GetValue(Q),
+                Informative = r.GetValue(Informative),
+                Symbols = r.GetValue(Symbols),
+                Alphabet = r.GetValue(Alphabet),
+                Encoding = r.GetValue(Encoding) switch { null => null, "scalar" => CopyingEncoding.Scalar, _ => CopyingEncoding.OneHot },
+                Images = r.GetValue(Images),
+                Labels = r.GetValue(Labels),
+                PermutationSeed = r.GetValue(Permuted) ? r.GetValue(PermutationSeed) : null,
+            };
+        }
 
         /// <summary>The pixel task on the test images when given; otherwise null (evaluate on fresh training-task draws).</summary>
         public SequenceTask? EvaluationTask(ParseResult r, string name, TaskParameters parameters)
@@ -210,16 +228,12 @@ public static class TaskCommand
 
         public TrainingOptions Training(ParseResult r)
         {
-            string clip = r.GetValue(Clip)!;
-            double? clipNorm = clip == "none" ? null
-                : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
-                : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
             var options = new TrainingOptions
             {
                 Optimizer = r.GetValue(Optimizer)!,
                 LearningRate = r.GetValue(Lr),
                 Momentum = r.GetValue(Momentum),
-                ClipNorm = clipNorm,
+                ClipNorm = CommonOptions.ClipNorm(r.GetValue(Clip)),
                 HDetach = r.GetValue(HDetach),
                 CDetach = r.GetValue(CDetach),
                 AnnealDetachEpochs = r.GetValue(AnnealDetach),

@@ -1,12 +1,14 @@
 // `lstmlens train`: trains a language model on a corpus and writes a run directory (config.json,
 // vocab.txt, model.safetensors with the best validation weights, metrics.jsonl, checkpoint.safetensors);
 // a directory that holds anything is refused unless --resume continues its run or --force replaces it.
-// --resume continues a run from its checkpoint exactly; Ctrl+C saves a checkpoint and exits cleanly.
+// --resume continues a run from its checkpoint exactly; Ctrl+C (exit 130) and SIGTERM (exit 143) save a
+// checkpoint and exit cleanly.
 // --init-from starts from the parameters of a model directory (e.g. PyTorch's initial draw, written by
 // tools/torch_train_lm.py --save-init) instead of drawing them.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using LstmLens.Cli.Output;
 using LstmLens.Data;
@@ -37,7 +39,7 @@ public static class TrainCommand
         public readonly Option<string?> Train = new("--train") { Description = "Training text (one sentence per line)" };
         public readonly Option<string?> Valid = new("--valid") { Description = "Validation text" };
         public readonly Option<string?> Test = new("--test") { Description = "Test text (evaluated with the best model at the end)" };
-        public readonly Option<string?> Data = new("--data") { Description = "Directory with ptb.*.txt, wiki.*.tokens or {train,valid,test}.txt" };
+        public readonly Option<string?> Corpus = new("--corpus") { Description = "Directory with ptb.*.txt, wiki.*.tokens, {train,valid,test}.txt or .conllu" };
         public readonly Option<CorpusFormat?> Format = new("--format") { Description = "text, tagged (word/TAG) or conllu (default: by extension)" };
         public readonly Option<bool> SkipBlankLines = CommonOptions.SkipBlankLines();
         public readonly Option<string> Cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
@@ -54,7 +56,7 @@ public static class TrainCommand
         public readonly Option<double> Momentum = new("--momentum") { Description = "SGD momentum" };
         public readonly Option<double?> LrDecay = new("--lr-decay") { Description = "Decay factor: per epoch after --decay-after, else on validation plateau" };
         public readonly Option<int?> DecayAfter = new("--decay-after") { Description = "Epochs at the initial rate before decaying every epoch" };
-        public readonly Option<string> Clip = new("--clip") { Description = "Gradient-norm clip, or none", DefaultValueFactory = _ => "5" };
+        public readonly Option<string> Clip = CommonOptions.Clip("5");
         public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on recurrent layer outputs" };
         public readonly Option<double?> InitRange = new("--init-range") { Description = "Uniform initialisation range a (default: PyTorch's)" };
         public readonly Option<double> HDetach = CommonOptions.Probability("--h-detach", "h-detach blocking probability");
@@ -83,7 +85,7 @@ public static class TrainCommand
         public IEnumerable<(Option Option, Func<object?> Given, object? InRun)> RunDefining(ParseResult r, ResumedRun run) =>
         [
             Entry(r, Train, FullPath, run.Source.Train), Entry(r, Valid, FullPath, run.Source.Valid), Entry(r, Test, FullPath, run.Source.Test),
-            Entry(r, Data, d => Splits(Corpus.FindSplits(d!)), Splits((run.Source.Train, run.Source.Valid, run.Source.Test))),
+            Entry(r, Corpus, d => Splits(Data.Corpus.FindSplits(d!)), Splits((run.Source.Train, run.Source.Valid, run.Source.Test))),
             Entry(r, Format, f => f, (CorpusFormat?)run.Source.Format), Entry(r, SkipBlankLines, b => b, run.Source.SkipBlankLines),
             Entry(r, MaxVocab, v => v, run.Source.MaxVocabulary), Entry(r, MinCount, v => v, run.Source.MinCount),
             Entry(r, Cell, c => RecurrentLayers.ParseCell(c!), run.Model.Cell), Entry(r, Layers, v => v, run.Model.NumLayers),
@@ -95,7 +97,7 @@ public static class TrainCommand
             Entry(r, Momentum, v => v, run.Training.Momentum),
             Entry(r, LrDecay, v => v, run.Training.Schedule == ScheduleKind.Constant ? null : run.Training.DecayFactor),
             Entry(r, DecayAfter, v => v, run.Training.Schedule == ScheduleKind.StepDecay ? run.Training.DecayAfter : null),
-            Entry(r, Clip, ParseClip, run.Training.ClipNorm), Entry(r, HDetach, v => v, run.Training.HDetach), Entry(r, CDetach, v => v, run.Training.CDetach),
+            Entry(r, Clip, CommonOptions.ClipNorm, run.Training.ClipNorm), Entry(r, HDetach, v => v, run.Training.HDetach), Entry(r, CDetach, v => v, run.Training.CDetach),
             Entry(r, AnnealDetach, v => v, run.Training.AnnealDetachEpochs), Entry(r, Seed, v => v, run.Training.Seed),
             Entry(r, InitFrom, FullPath, run.InitFrom),
         ];
@@ -122,6 +124,7 @@ public static class TrainCommand
         string directory = r.GetValue(o.Out)!;
         bool resume = r.GetValue(o.Resume);
         string? initFrom = r.GetValue(o.InitFrom);
+        if (initFrom is not null) CommonOptions.RefuseGiven(r, "with --init-from (the parameters come from its model)", o.InitRange);
         if (resume && r.GetValue(o.Force)) throw new OptionException("--force cannot be used with --resume (--resume continues the run in --out, --force replaces it)");
         using var output = resume ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force), ", add --resume to continue its run,");
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
@@ -206,13 +209,17 @@ public static class TrainCommand
         Console.WriteLine($"model: {model.Cell.ToString().ToLowerInvariant()} {model.NumLayers}×{model.HiddenSize}, embedding {model.EmbeddingSize}, " +
             $"{network.Store.Length:N0} parameters{(initFrom is null ? "" : $" from {initFrom}")}; {trainer.Batches.Count:N0} windows of {batching.Bptt}×{batching.Batch} per epoch; run directory {directory}");
 
+        // Ctrl+C (SIGINT) and SIGTERM stop after the current update with a checkpoint; the exit code is 128 + the signal's number.
         using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        int stoppedBy = 0;
+        void OnSignal(PosixSignalContext signal)
         {
-            e.Cancel = true;
+            signal.Cancel = true;
+            stoppedBy = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
             stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         TrainingOutcome outcome;
         try
         {
@@ -222,14 +229,10 @@ public static class TrainCommand
         {
             throw new InvalidDataException($"training stopped: {e.Message}; the last checkpoint ({trainer.CheckpointPath}) and best model are intact", e);
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-        int exit = Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
+        Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
         RunReportOutput.Finish(r, directory, environment, started);
         output?.Commit();
-        return exit;
+        return outcome == TrainingOutcome.Interrupted ? stoppedBy : 0;
     }
 
     /// <summary>What config.json records of the run that --resume continues.</summary>
@@ -309,7 +312,7 @@ public static class TrainCommand
         return outcome;
     }
 
-    private static int Report(TrainingOutcome outcome, string directory, LanguageModelCorpus corpus,
+    private static void Report(TrainingOutcome outcome, string directory, LanguageModelCorpus corpus,
         LanguageModelSettings batching, LanguageModelTrainer trainer, bool json)
     {
         var lines = File.ReadLines(trainer.MetricsPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -332,19 +335,15 @@ public static class TrainCommand
                 train_tokens = corpus.Train.Count, valid_tokens = corpus.Valid.Count, test_tokens = corpus.Test?.Count,
             });
         }
-        return outcome == TrainingOutcome.Interrupted ? 130 : 0;
     }
-
-    private static double? ParseClip(string? clip) => clip == "none" ? null
-        : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
-        : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
 
     private static CorpusSource Source(ParseResult r, Options o)
     {
-        string? train = r.GetValue(o.Train), valid = r.GetValue(o.Valid), test = r.GetValue(o.Test), data = r.GetValue(o.Data);
-        if (data is not null && (train ?? valid ?? test) is not null) throw new OptionException("give either --data or --train/--valid/--test, not both");
-        if (data is not null) (train, valid, test) = Corpus.FindSplits(data);
-        if (train is null || valid is null) throw new OptionException("--train and --valid (or --data) are required");
+        string? train = r.GetValue(o.Train), valid = r.GetValue(o.Valid), test = r.GetValue(o.Test), directory = r.GetValue(o.Corpus);
+        if (directory is not null && (train ?? valid ?? test) is not null) throw new OptionException("give either --corpus or --train/--valid/--test, not both");
+        if (directory is not null) (train, valid, test) = Data.Corpus.FindSplits(directory);
+        if (train is null || valid is null) throw new OptionException("--train and --valid (or --corpus) are required");
+        if (r.GetValue(o.MaxVocab) is int cap and < 2) throw new OptionException($"--max-vocab must be at least 2, for <unk> and <eos> (got {cap})");
         return new CorpusSource
         {
             Train = Path.GetFullPath(train), Valid = Path.GetFullPath(valid), Test = test is null ? null : Path.GetFullPath(test),
@@ -357,6 +356,7 @@ public static class TrainCommand
     {
         double? decay = r.GetValue(o.LrDecay);
         int? after = r.GetValue(o.DecayAfter);
+        if (after is not null && decay is null) throw new OptionException("--decay-after applies only with --lr-decay (the factor to decay by)");
         var options = new TrainingOptions
         {
             Optimizer = r.GetValue(o.Optimizer)!,
@@ -365,7 +365,7 @@ public static class TrainCommand
             Schedule = after is not null ? ScheduleKind.StepDecay : decay is not null ? ScheduleKind.Plateau : ScheduleKind.Constant,
             DecayFactor = decay ?? 0.8,
             DecayAfter = after ?? 0,
-            ClipNorm = ParseClip(r.GetValue(o.Clip)),
+            ClipNorm = CommonOptions.ClipNorm(r.GetValue(o.Clip)),
             HDetach = r.GetValue(o.HDetach),
             CDetach = r.GetValue(o.CDetach),
             AnnealDetachEpochs = r.GetValue(o.AnnealDetach),

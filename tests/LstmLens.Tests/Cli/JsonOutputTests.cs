@@ -20,12 +20,12 @@ public sealed class JsonOutputTests : IDisposable
         string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "state_gradients", "lstm");
         string[][] commands =
         [
-            ["train", "--data", _dir.Path, "--embed", "4", "--hidden", "4", "--batch", "2", "--bptt", "5", "--epochs", "1", "--threads", "1", "--out", run],
+            ["train", "--corpus", _dir.Path, "--embed", "4", "--hidden", "4", "--batch", "2", "--bptt", "5", "--epochs", "1", "--threads", "1", "--out", run],
             ["eval", "--model", run, "--data", Path.Combine(_dir.Path, "valid.txt"), "--threads", "1"],
-            ["task", "longlag-2b", "--delay", "4", "--hidden", "4", "--batch", "4", "--max-sequences", "32", "--eval-every", "16", "--eval-sequences", "8", "--threads", "1"],
+            ["task", "longlag-2b", "--delay", "4", "--hidden", "4", "--batch", "4", "--max-sequences", "32", "--eval-every-sequences", "16", "--eval-sequences", "8", "--threads", "1"],
             ["gradcheck", "--cell", "gru"],
             ["memory", "--model", fixture, "--data", Path.Combine(_dir.Path, "valid.txt"), "--max-delay", "2", "--threads", "1", "--out", Path.Combine(_dir.Path, "memory")],
-            ["bench", "--configs", "copy", "--iters", "1", "--threads", "1"],
+            ["bench", "--configs", "copy", "--steps", "1", "--threads", "1"],
         ];
         foreach (var command in commands)
         {

@@ -40,7 +40,7 @@ public sealed class OutputDirectoryTests : IDisposable
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "notes.txt"), "mine");
         var (exit, _, error) = CliRunner.Run("task", "longlag-2b", "--delay", "4", "--hidden", "8", "--batch", "4", "--max-sequences", "32",
-            "--eval-every", "32", "--eval-sequences", "16", "--threads", "1", "--out", run, "--force");
+            "--eval-every-sequences", "32", "--eval-sequences", "16", "--threads", "1", "--out", run, "--force");
         Assert.True(exit == 0, error);
         Assert.False(File.Exists(Path.Combine(run, "notes.txt")));
         Assert.True(File.Exists(Path.Combine(run, "result.json")));

@@ -8,7 +8,7 @@ public class TaskCommandTests
     public void Task_trains_prints_evaluations_and_a_result_line()
     {
         var (exit, output, error) = CliRunner.Run("task", "copying", "--delay", "2", "--symbols", "2", "--alphabet", "2", "--hidden", "16",
-            "--lr", "0.02", "--max-sequences", "6000", "--eval-every", "1000", "--eval-sequences", "64", "--seed", "3", "--threads", "1", "--transfer", "4");
+            "--lr", "0.02", "--max-sequences", "6000", "--eval-every-sequences", "1000", "--eval-sequences", "64", "--seed", "3", "--threads", "1", "--transfer", "4");
         Assert.Equal(0, exit);
         Assert.Equal("", error);
         string[] lines = output.Trim().Split('\n');
@@ -25,7 +25,7 @@ public class TaskCommandTests
         try
         {
             var (exit, output, error) = CliRunner.Run("task", "copying", "--encoding", "scalar", "--delay", "3", "--symbols", "2", "--alphabet", "2",
-                "--hidden", "8", "--batch", "4", "--max-sequences", "64", "--eval-every", "32", "--eval-sequences", "16", "--no-stop", "--json",
+                "--hidden", "8", "--batch", "4", "--max-sequences", "64", "--eval-every-sequences", "32", "--eval-sequences", "16", "--no-stop", "--json",
                 "--out", directory, "--threads", "1");
             Assert.Equal(0, exit);
             Assert.StartsWith("LstmLens ", error); // human lines go to stderr with --json
@@ -47,7 +47,7 @@ public class TaskCommandTests
         try
         {
             var (exit, output, error) = CliRunner.Run("task", "longlag-2b", "--delay", "4", "--hidden", "8", "--batch", "4",
-                "--max-sequences", "96", "--eval-every", "32", "--eval-sequences", "16", "--no-stop", "--json", "--out", directory, "--threads", "1");
+                "--max-sequences", "96", "--eval-every-sequences", "32", "--eval-sequences", "16", "--no-stop", "--json", "--out", directory, "--threads", "1");
             Assert.Equal(0, exit);
             Assert.StartsWith("LstmLens ", error); // human lines go to stderr with --json
             using var result = JsonDocument.Parse(output);

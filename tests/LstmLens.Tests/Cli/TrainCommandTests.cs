@@ -30,7 +30,7 @@ public sealed class TrainCommandTests : IDisposable
     {
         var options = new Dictionary<string, string>
         {
-            ["--data"] = _dir.Path, ["--embed"] = "8", ["--hidden"] = "12", ["--batch"] = "4", ["--bptt"] = "8", ["--epochs"] = "3",
+            ["--corpus"] = _dir.Path, ["--embed"] = "8", ["--hidden"] = "12", ["--batch"] = "4", ["--bptt"] = "8", ["--epochs"] = "3",
             ["--dropout"] = "0.2", ["--h-detach"] = "0.25", ["--lr-decay"] = "0.5", ["--eval-every"] = "25", ["--checkpoint-every"] = "5",
             ["--threads"] = "1", ["--out"] = Out(run),
         };
@@ -55,7 +55,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.InRange(perplexity, 2, 14); // better than uniform over 14 tokens
         Assert.Contains($"test perplexity {perplexity:F2}", output);
 
-        var (sampleExit, sample, _) = CliRunner.Run("sample", "--model", Out("run"), "--length", "20", "--seed", "4");
+        var (sampleExit, sample, _) = CliRunner.Run("sample", "--model", Out("run"), "--tokens", "20", "--seed", "4");
         Assert.Equal(0, sampleExit);
         Assert.All(sample.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, File.ReadAllText(Path.Combine(Out("run"), "vocab.txt"))));
     }
@@ -63,6 +63,7 @@ public sealed class TrainCommandTests : IDisposable
     [Theory]
     [InlineData("KILL", 137)]
     [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
     public void A_run_stopped_by_a_signal_and_resumed_equals_the_uninterrupted_run(string signal, int stoppedExit)
     {
         Assert.Equal(0, CliRunner.Run(Train("whole")).Exit);
@@ -80,7 +81,7 @@ public sealed class TrainCommandTests : IDisposable
             using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString()])) kill.WaitForExit();
             process.WaitForExit();
             Assert.Equal(stoppedExit, process.ExitCode);
-            if (signal == "INT") Assert.Contains("checkpoint saved", process.StandardOutput.ReadToEnd());
+            if (signal != "KILL") Assert.Contains("checkpoint saved", process.StandardOutput.ReadToEnd());
         }
         var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("stopped"), "--threads", "1");
         Assert.True(exit == 0, error);
@@ -145,7 +146,7 @@ public sealed class TrainCommandTests : IDisposable
         string train = Path.Combine(_dir.Path, "train.txt"), valid = Path.Combine(_dir.Path, "valid.txt"), test = Path.Combine(_dir.Path, "test.txt");
         (string[] Args, string Message)[] cases =
         [
-            (["--data", other], $"--data {Path.Combine(other, "train.txt")}, {Path.Combine(other, "valid.txt")} differs from the run's {train}, {valid}, {test}"),
+            (["--corpus", other], $"--corpus {Path.Combine(other, "train.txt")}, {Path.Combine(other, "valid.txt")} differs from the run's {train}, {valid}, {test}"),
             (["--train", valid], $"--train {valid} differs from the run's {train}"),
             (["--test", train], $"--test {train} differs from the run's {test}"),
         ];
@@ -181,13 +182,13 @@ public sealed class TrainCommandTests : IDisposable
         (string[] Args, int Exit, string Message)[] cases =
         [
             (["train", "--train", empty, "--valid", empty, "--out", Out("keep"), "--force"], 1, "no sentences"),
-            (["train", "--data", _dir.Path, "--out", Out("keep")], 2, $"--out {Out("keep")} is not empty; choose a new directory, add --resume to continue its run, or add --force to replace it"),
-            (["train", "--data", _dir.Path, "--train", empty], 2, "either --data or --train"),
+            (["train", "--corpus", _dir.Path, "--out", Out("keep")], 2, $"--out {Out("keep")} is not empty; choose a new directory, add --resume to continue its run, or add --force to replace it"),
+            (["train", "--corpus", _dir.Path, "--train", empty], 2, "either --corpus or --train"),
             (["train", "--train", Path.Combine(_dir.Path, "missing.txt"), "--valid", empty], 1, "missing.txt"),
-            (["train", "--data", _dir.Path, "--clip", "lots"], 2, "--clip"),
-            (["train", "--data", _dir.Path, "--momentum", "0.9", "--optimizer", "adam"], 2, "--momentum"),
-            (["train", "--data", _dir.Path, "--batch", "0"], 2, "--batch"),
-            (["train", "--data", _dir.Path, "--no-such-option"], 2, "--no-such-option"),
+            (["train", "--corpus", _dir.Path, "--clip", "lots"], 2, "--clip"),
+            (["train", "--corpus", _dir.Path, "--momentum", "0.9", "--optimizer", "adam"], 2, "--momentum"),
+            (["train", "--corpus", _dir.Path, "--batch", "0"], 2, "--batch"),
+            (["train", "--corpus", _dir.Path, "--no-such-option"], 2, "--no-such-option"),
             (["eval", "--model", _dir.Path, "--data", empty], 1, "config.json"),
         ];
         foreach (var (args, expectedExit, message) in cases)

@@ -7,7 +7,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Cli.Output;
 using LstmLens.Models;
 using LstmLens.Numerics;

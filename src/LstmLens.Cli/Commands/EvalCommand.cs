@@ -2,7 +2,6 @@
 // vocabulary counted as <unk>.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Cli.Output;
 using LstmLens.Data;
 using LstmLens.Models;

@@ -2,7 +2,6 @@
 // line per tensor, exit code 1 when the largest relative error exceeds 1e-6.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Cli.Output;
 using LstmLens.Layers;
 using LstmLens.Training;

@@ -7,7 +7,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Analysis;
 using LstmLens.Cli.Output;
 using LstmLens.Data;

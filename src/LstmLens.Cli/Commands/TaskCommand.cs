@@ -5,11 +5,10 @@
 // language-model trainer (`train`), and no reproduction recipes (`reproduce`).
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Cli.Output;
-using LstmLens.Experiments;
 using LstmLens.Layers;
 using LstmLens.Models;
+using LstmLens.Reporting;
 using LstmLens.Tasks;
 using LstmLens.Training;
 
@@ -43,15 +42,18 @@ public static class TaskCommand
             using var output = directory is null ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force));
             Console.WriteLine(environment);
 
-            if (output is not null)
-            {
-                RunFiles.WriteJson(Path.Combine(output.Open(), "config.json"), new { task = name, parameters, model, training, schedule, transfer });
-            }
             var trainer = new TaskTrainer<float>(task, model, training, schedule, evaluationTask)
             {
-                Metrics = directory is null ? null : new MetricsLog(Path.Combine(directory, "metrics.jsonl")),
+                Metrics = output is null ? null : new MetricsLog(Path.Combine(output.Open(), "metrics.jsonl")),
                 Evaluated = e => ProgressDisplay.Line(Describe(e)),
             };
+            if (output is not null)
+            {
+                ModelFiles.WriteConfig(output.Path, trainer.Model.Config, new Dictionary<string, object>
+                {
+                    ["task"] = name, ["parameters"] = parameters, ["training"] = training, ["schedule"] = schedule, ["transfer"] = transfer,
+                });
+            }
             Console.WriteLine($"{name}: {task.Criterion}. {trainer.Model.Config.Cell} {trainer.Model.Config.HiddenSize} units × {trainer.Model.Config.NumLayers}, " +
                     $"{trainer.Model.Store.Length:N0} parameters, {training.Optimizer} lr {training.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {schedule.BatchSize}.");
             TaskTrainingResult result = null!;

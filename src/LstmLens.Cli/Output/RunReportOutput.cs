@@ -2,7 +2,6 @@
 // line printed at start-up, the CPU, when it started and how long it took) and report.html, the one page that
 // shows the directory (LstmLens.Reporting.RunReport). Not the report itself.
 using System.CommandLine;
-using LstmLens.Experiments;
 using LstmLens.Reporting;
 
 namespace LstmLens.Cli.Output;

@@ -32,7 +32,7 @@ public class TaskCommandTests
             using var result = JsonDocument.Parse(output);
             Assert.Equal(64, result.RootElement.GetProperty("sequences").GetInt64());
             using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "config.json")));
-            Assert.Equal("Scalar", config.RootElement.GetProperty("parameters").GetProperty("Encoding").GetString());
+            Assert.Equal("scalar", config.RootElement.GetProperty("parameters").GetProperty("encoding").GetString());
         }
         finally
         {
@@ -56,8 +56,15 @@ public class TaskCommandTests
             Assert.Equal(3, File.ReadAllLines(Path.Combine(directory, "metrics.jsonl")).Length);
             foreach (string file in new[] { "config.json", "result.json", "accuracy.svg", "loss.svg" })
                 Assert.True(File.Exists(Path.Combine(directory, file)), file);
-            using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "config.json")));
-            Assert.Equal(4, config.RootElement.GetProperty("parameters").GetProperty("Delay").GetInt32());
+            // One run-directory format: config.json as train writes it, readable as a model directory's.
+            var (model, config) = LstmLens.Models.ModelFiles.ReadConfig(directory);
+            Assert.Equal(8, model.HiddenSize);
+            Assert.Equal(LstmLens.Layers.CellType.Lstm, model.Cell);
+            Assert.Equal("longlag-2b", config["task"]!.GetValue<string>());
+            Assert.Equal(4, config["parameters"]!["delay"]!.GetValue<int>());
+            Assert.Equal(0.01, config["training"]!["learning_rate"]!.GetValue<double>());
+            Assert.Equal("constant", config["training"]!["schedule"]!.GetValue<string>());
+            Assert.Equal(4, config["schedule"]!["batch_size"]!.GetValue<int>());
         }
         finally
         {

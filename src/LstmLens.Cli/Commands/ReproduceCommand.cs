@@ -14,7 +14,8 @@ public static class ReproduceCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var recipe = new Argument<string>("recipe") { Description = "Experiment to reproduce" }.AcceptOnlyFromAmong([.. Reproduction.Names]);
+        var recipe = new Argument<string>("recipe") { Description = $"Experiment to reproduce: {string.Join(", ", Reproduction.Names)}", HelpName = "recipe" }
+            .AcceptOnlyFromAmong([.. Reproduction.Names]);
         var quick = new Option<bool>("--quick") { Description = "Scaled down: at most 10 minutes on 2 cores, 15 for verwimp-memory (the default)" };
         var full = new Option<bool>("--full") { Description = "The paper's settings (hours or days)" };
         var seeds = new Option<int?>("--seeds") { Description = "Seeds per configuration (default 3; verwimp-memory --quick 1)" };

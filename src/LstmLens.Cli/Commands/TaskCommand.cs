@@ -21,7 +21,8 @@ public static class TaskCommand
     public static Command Create()
     {
         var o = new TaskOptions();
-        var taskName = new Argument<string>("name") { Description = "Task to train" }.AcceptOnlyFromAmong([.. TaskCatalog.Names]);
+        var taskName = new Argument<string>("name") { Description = $"Task to train: {string.Join(", ", TaskCatalog.Names)}", HelpName = "name" }
+            .AcceptOnlyFromAmong([.. TaskCatalog.Names]);
         var command = new Command("task", "Train and evaluate a recurrent network on a synthetic long-time-lag task") { taskName };
         o.AddTo(command);
         command.SetAction(r =>

@@ -2,6 +2,7 @@
 // start-up line that records the environment of every run.
 using System.CommandLine;
 using System.Globalization;
+using LstmLens.Layers;
 using LstmLens.Numerics;
 
 namespace LstmLens.Cli;
@@ -33,6 +34,25 @@ public static class CommonOptions
 
     /// <summary>--json.</summary>
     public static Option<bool> Json() => new("--json") { Description = "Print machine-readable JSON instead of text" };
+
+    /// <summary>--cell NAME: lstm, lstm1997, gru or rnn.</summary>
+    public static Option<string> Cell() =>
+        new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }.AcceptOnlyFromAmong([.. RecurrentLayers.CellNames]);
+
+    /// <summary>Throws <see cref="OptionException"/> for c-detach on a cell without a cell state (GRU, Elman RNN).</summary>
+    public static void CheckCDetach(double cDetach, string cell)
+    {
+        if (cDetach > 0 && RecurrentLayers.ParseCell(cell) is CellType.Gru or CellType.Rnn)
+            throw new OptionException($"--c-detach needs a cell state; {cell} has none");
+    }
+
+    /// <summary>An integer option of at least 1.</summary>
+    public static Option<int> Positive(string name, string description, int fallback) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => fallback,
+        Validators = { r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1"); } },
+    };
 
     /// <summary>--clip X|none: the global gradient-norm clip.</summary>
     public static Option<string> Clip(string fallback) => new("--clip") { Description = "Global gradient-norm clip, or none", DefaultValueFactory = _ => fallback };

@@ -34,8 +34,7 @@ public static class TaskCommand
             var task = TaskCatalog.Create(name, parameters);
             var evaluationTask = o.EvaluationTask(r, name, parameters);
             var (model, training, schedule) = (o.Model(r), o.Training(r), o.Schedule(r));
-            if (training.CDetach > 0 && model.Cell is CellType.Gru or CellType.Rnn)
-                throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
+            CommonOptions.CheckCDetach(training.CDetach, r.GetValue(o.Cell)!);
             int[] transfer = r.GetValue(o.Transfer) ?? [];
             var transferTasks = transfer.Select(t => (Length: t, Task: TransferTask(name, parameters, t))).ToArray();
             string? directory = r.GetValue(o.Out);
@@ -136,11 +135,10 @@ public static class TaskCommand
         public readonly Option<ulong> PermutationSeed = new("--permutation-seed") { Description = "Pixel: seed of the permutation", DefaultValueFactory = _ => 92_916 };
         public readonly Option<int[]> Transfer = new("--transfer") { Description = "After training, evaluate at these lengths (e.g. --transfer 200 400)", AllowMultipleArgumentsPerToken = true };
 
-        public readonly Option<string> Cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
-            .AcceptOnlyFromAmong("lstm", "lstm1997", "gru", "rnn");
-        public readonly Option<int> Layers = Positive("--layers", "Stacked layers", 1);
-        public readonly Option<int> Hidden = Positive("--hidden", "Units per layer", 32);
-        public readonly Option<int> BlockSize = Positive("--block-size", "lstm1997: memory cells per block", 1);
+        public readonly Option<string> Cell = CommonOptions.Cell();
+        public readonly Option<int> Layers = CommonOptions.Positive("--layers", "Stacked layers", 1);
+        public readonly Option<int> Hidden = CommonOptions.Positive("--hidden", "Units per layer", 32);
+        public readonly Option<int> BlockSize = CommonOptions.Positive("--block-size", "lstm1997: memory cells per block", 1);
         public readonly Option<double?> InitRange = new("--init-range") { Description = "Uniform initialisation range ±a (default: PyTorch's)" };
         public readonly Option<double> ForgetBias = new("--forget-bias") { Description = "Added to LSTM forget-gate biases" };
 
@@ -152,11 +150,11 @@ public static class TaskCommand
         public readonly Option<double> HDetach = CommonOptions.Probability("--h-detach", "Probability of blocking the gradient through h(t-1) at a step");
         public readonly Option<double> CDetach = CommonOptions.Probability("--c-detach", "Probability of blocking the gradient through c(t-1) at a step");
         public readonly Option<int> AnnealDetach = new("--anneal-detach") { Description = "Switch detaching off for the last N epochs" };
-        public readonly Option<int> Batch = Positive("--batch", "Sequences per update (1 = online)", 16);
+        public readonly Option<int> Batch = CommonOptions.Positive("--batch", "Sequences per update (1 = online)", 16);
         public readonly Option<long> MaxSequences = new("--max-sequences") { Description = "Training budget in sequences", DefaultValueFactory = _ => 20_000 };
-        public readonly Option<int> Epochs = Positive("--epochs", "Split the budget into epochs (schedules, detach annealing)", 1);
+        public readonly Option<int> Epochs = CommonOptions.Positive("--epochs", "Split the budget into epochs (schedules, detach annealing)", 1);
         public readonly Option<long> EvalEvery = new("--eval-every-sequences") { Description = "Evaluate every N training sequences", DefaultValueFactory = _ => 2_000 };
-        public readonly Option<int> EvalSequences = Positive("--eval-sequences", "Fresh sequences per evaluation", 256);
+        public readonly Option<int> EvalSequences = CommonOptions.Positive("--eval-sequences", "Fresh sequences per evaluation", 256);
         public readonly Option<bool> NoStop = new("--no-stop") { Description = "Train the whole budget even when solved" };
 
         public readonly Option<ulong> Seed = CommonOptions.Seed();
@@ -260,12 +258,5 @@ public static class TaskCommand
             options.Validate();
             return options;
         }
-
-        private static Option<int> Positive(string name, string description, int fallback) => new(name)
-        {
-            Description = $"{description} ({fallback})",
-            DefaultValueFactory = _ => fallback,
-            Validators = { v => { if (v.GetValueOrDefault<int>() < 1) v.AddError($"{name} must be at least 1"); } },
-        };
     }
 }

@@ -42,14 +42,13 @@ public static class TrainCommand
         public readonly Option<string?> Corpus = new("--corpus") { Description = "Directory with ptb.*.txt, wiki.*.tokens, {train,valid,test}.txt or .conllu" };
         public readonly Option<CorpusFormat?> Format = new("--format") { Description = "text, tagged (word/TAG) or conllu (default: by extension)" };
         public readonly Option<bool> SkipBlankLines = CommonOptions.SkipBlankLines();
-        public readonly Option<string> Cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
-            .AcceptOnlyFromAmong("lstm", "lstm1997", "gru", "rnn");
-        public readonly Option<int> Layers = Positive("--layers", "Stacked recurrent layers", 1);
-        public readonly Option<int> Embed = Positive("--embed", "Embedding size E", 64);
-        public readonly Option<int> Hidden = Positive("--hidden", "Hidden units H per layer", 256);
-        public readonly Option<int> Batch = Positive("--batch", "Parallel streams B", 20);
-        public readonly Option<int> Bptt = Positive("--bptt", "Steps per BPTT window T", 35);
-        public readonly Option<int> Epochs = Positive("--epochs", "Passes over the training data", 6);
+        public readonly Option<string> Cell = CommonOptions.Cell();
+        public readonly Option<int> Layers = CommonOptions.Positive("--layers", "Stacked recurrent layers", 1);
+        public readonly Option<int> Embed = CommonOptions.Positive("--embed", "Embedding size E", 64);
+        public readonly Option<int> Hidden = CommonOptions.Positive("--hidden", "Hidden units H per layer", 256);
+        public readonly Option<int> Batch = CommonOptions.Positive("--batch", "Parallel streams B", 20);
+        public readonly Option<int> Bptt = CommonOptions.Positive("--bptt", "Steps per BPTT window T", 35);
+        public readonly Option<int> Epochs = CommonOptions.Positive("--epochs", "Passes over the training data", 6);
         public readonly Option<string> Optimizer = new Option<string>("--optimizer") { Description = "Optimizer", DefaultValueFactory = _ => "sgd" }
             .AcceptOnlyFromAmong("sgd", "adam", "adagrad");
         public readonly Option<double> Lr = new("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 1.0 };
@@ -66,10 +65,10 @@ public static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
         public readonly Option<string> Kernels = CommonOptions.Kernels();
         public readonly Option<int?> MaxVocab = new("--max-vocab") { Description = "Vocabulary cap (including <unk>, <eos>)" };
-        public readonly Option<int> MinCount = Positive("--min-count", "Minimum count of a word in training data", 1);
+        public readonly Option<int> MinCount = CommonOptions.Positive("--min-count", "Minimum count of a word in training data", 1);
         public readonly Option<int?> EvalEvery = new("--eval-every") { Description = "Also validate every N updates" };
         public readonly Option<int?> Patience = new("--patience") { Description = "Early stopping after N validations without improvement" };
-        public readonly Option<int> CheckpointEvery = Positive("--checkpoint-every", "Updates between checkpoints", 200);
+        public readonly Option<int> CheckpointEvery = CommonOptions.Positive("--checkpoint-every", "Updates between checkpoints", 200);
         public readonly Option<string> Out = new("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/lm" };
         public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --out from its checkpoint" };
         public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new run has written its first checkpoint)" };
@@ -109,13 +108,6 @@ public static class TrainCommand
 
         private static string Splits((string Train, string Valid, string? Test) splits) =>
             string.Join(", ", new[] { splits.Train, splits.Valid, splits.Test }.OfType<string>().Select(Path.GetFullPath));
-
-        private static Option<int> Positive(string name, string description, int fallback)
-        {
-            var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback };
-            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1"); });
-            return option;
-        }
     }
 
     private static int Run(ParseResult r, Options o)
@@ -373,8 +365,7 @@ public static class TrainCommand
             Seed = r.GetValue(o.Seed),
         };
         options.Validate();
-        if (options.CDetach > 0 && RecurrentLayers.ParseCell(r.GetValue(o.Cell)!) is CellType.Gru or CellType.Rnn)
-            throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
+        CommonOptions.CheckCDetach(options.CDetach, r.GetValue(o.Cell)!);
         return options;
     }
 }

@@ -3,8 +3,8 @@
 
 Trains nn.Embedding + nn.LSTM + nn.Linear on the same data, vocabulary and settings as
 `lstmlens train` and prints the validation perplexity after every epoch. Same conventions as
-LstmLens: <eos> after every line, words outside the vocabulary -> <unk>, B contiguous columns read
-in windows of T steps with the state carried (reset each epoch), mean cross-entropy, SGD,
+LstmLens: <eos> after every line, blank lines included (word_language_model's reader), words
+outside the vocabulary -> <unk>, B contiguous columns read in windows of T steps with the state carried (reset each epoch), mean cross-entropy, SGD,
 global-norm clipping, every parameter uniform in [-a, a), validation with 10 columns.
 
 --save-init DIR writes the freshly initialised model, before the first update, as a LstmLens model
@@ -47,8 +47,6 @@ def read(path, vocab, tagged):
     with open(path, encoding="utf-8") as f:
         for line in f:
             words = line.split()
-            if not words:
-                continue
             if tagged:
                 words = [w[:w.rindex("/")] for w in words]
             ids += [index.get(w, 0) for w in words] + [index["<eos>"]]

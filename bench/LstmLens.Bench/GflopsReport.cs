@@ -43,7 +43,7 @@ internal static class GflopsReport
         var sets = new List<string> { "simd" };
         if (Compute.IsAvailable("openblas")) sets.Add("openblas");
 
-        Console.WriteLine($"CPU: {LstmLens.Experiments.RunFiles.CpuModel()}");
+        Console.WriteLine($"CPU: {LstmLens.Reporting.RunFiles.CpuModel()}");
         Console.WriteLine($"Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"Compute: {Compute.Describe()}");
         Console.WriteLine($"Clock: {(threadCpuClock ? "CPU time of the calling thread" : "wall")}, load average before: {LoadAverage()}");

@@ -34,8 +34,10 @@ public static class CommandRunner
             Console.Error.WriteLine($"lstmlens: {OneLine(parsed.Errors[0].Message)}");
             return UsageError;
         }
+        bool json = parsed.CommandResult.Command.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--json") is { } option && parsed.GetValue(option);
         try
         {
+            using var human = json ? Output.JsonOutput.Begin() : null;
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); // errors reach the handler below
         }
         catch (Exception e)

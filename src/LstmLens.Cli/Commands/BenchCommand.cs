@@ -7,7 +7,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using LstmLens.Cli.Output;
 using LstmLens.Models;
 using LstmLens.Numerics;
 using LstmLens.Training;
@@ -30,7 +30,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var configs = new Option<string>("--configs") { Description = "Comma-separated: copy, ptb, synthetic", DefaultValueFactory = _ => "copy,ptb,synthetic" };
-        var iterations = new Option<int>("--iters") { Description = "Timed steps per configuration (after a warm-up of at least 2 steps and 1 s)", DefaultValueFactory = _ => 5 };
+        var iterations = new Option<int>("--steps") { Description = "Timed steps per configuration (after a warm-up of at least 2 steps and 1 s)", DefaultValueFactory = _ => 5 };
         var threads = CommonOptions.Threads();
         var kernels = CommonOptions.Kernels();
         var json = CommonOptions.Json();
@@ -38,21 +38,22 @@ public static class BenchCommand
         command.SetAction(r =>
         {
             string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
-            if (r.GetValue(iterations) < 1) throw new OptionException("--iters must be at least 1");
+            if (r.GetValue(iterations) < 1) throw new OptionException("--steps must be at least 1");
             var names = r.GetValue(configs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var unknown = names.FirstOrDefault(n => !Configs.ContainsKey(n));
             if (unknown is not null) throw new OptionException($"--configs: unknown configuration '{unknown}' (expected {string.Join(", ", Configs.Keys)})");
-            if (!r.GetValue(json)) Console.WriteLine(environment);
+            Console.WriteLine(environment);
             foreach (string name in names)
             {
                 var result = Measure(Configs[name], r.GetValue(iterations));
-                Console.WriteLine(r.GetValue(json)
-                    ? JsonSerializer.Serialize(new
+                if (r.GetValue(json))
+                    JsonOutput.Write(new
                     {
                         config = name, threads = Compute.Threads, kernels = Compute.KernelSet, tokens_per_s = Math.Round(result.Train),
                         eval_tokens_per_s = Math.Round(result.Eval), peak_working_set_mb = result.PeakMegabytes, allocated_bytes_per_step = result.AllocatedPerStep,
-                    })
-                    : string.Create(CultureInfo.InvariantCulture,
+                    });
+                else
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{name}: {result.Train:N0} tokens/s training, {result.Eval:N0} tokens/s evaluation (threads={Compute.Threads}); peak working set {result.PeakMegabytes:N0} MB; {result.AllocatedPerStep:N0} bytes allocated per step"));
             }
             return 0;

@@ -5,7 +5,6 @@
 // as a coloured figure, with run.json and report.html. The analysis lives in LstmLens.Analysis.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Analysis;
 using LstmLens.Cli.Output;
 using LstmLens.Experiments;
@@ -61,7 +60,7 @@ public static class DecomposeCommand
         string? targetWord = r.GetValue(o.TargetWord);
         if (targetWord is not null && !vocabulary.Contains(targetWord)) throw new OptionException($"--target-word '{targetWord}' is not in the model's vocabulary");
         string? outDirectory = r.GetValue(o.Out);
-        if (outDirectory is not null) CommonOptions.CheckOutput(outDirectory, r.GetValue(o.Force), "decomposition files");
+        using var output = outDirectory is null ? null : OutputDirectory.Claim(outDirectory, r.GetValue(o.Force));
 
         var sentence = cd.Run(ids);
         var d = cd.Decompose(sentence, [new DecompositionLane(relevant, words.Length - 1)])[0];
@@ -78,11 +77,11 @@ public static class DecomposeCommand
         if (json)
         {
             foreach (var row in rows)
-                Console.WriteLine(JsonSerializer.Serialize(new
+                JsonOutput.Write(new
                 {
                     position = row.Position, token = row.Word, relevant_logit_norm = row.RelevantNorm, irrelevant_logit_norm = row.IrrelevantNorm,
                     error = row.Error, state_error = row.StateError, top = row.Top.Select(p => new { token = p.Word, p = p.Probability }),
-                }));
+                });
         }
         else
         {
@@ -97,7 +96,7 @@ public static class DecomposeCommand
 
         int target = targetWord is not null ? vocabulary[targetWord] : vocabulary.Tokens.ToList().IndexOf(rows[targetStep].ModelTop[0].Word);
         var contributions = WordContributions(cd, sentence, targetStep, target);
-        Directory.CreateDirectory(outDirectory);
+        output!.Open();
         Reproduction.WriteCsv(Path.Combine(outDirectory, "decomposition.csv"),
             ["position", "word", "relevant", "relevant_logit_norm", "irrelevant_logit_norm", "error", "state_error", "top_relevant", "top_model"],
             rows.Select(row => (IReadOnlyList<string>)[Int(row.Position), row.Word, relevant.Contains(row.Position) ? "true" : "false", Number(row.RelevantNorm),
@@ -107,7 +106,8 @@ public static class DecomposeCommand
         string title = $"Each word's own contribution to the logit of '{vocabulary.Tokens[target]}' after '{words[targetStep]}' (position {targetStep}; CD, {policyName})";
         Data.AtomicFile.WriteAllText(Path.Combine(outDirectory, "contributions.svg"), SentenceView.ToSvg(words, contributions, title, targetStep));
         if (!json) Console.WriteLine($"wrote {outDirectory}/decomposition.csv, contributions.csv and contributions.svg");
-        RunReportOutput.Finish(r, outDirectory, environment, started, quiet: json);
+        RunReportOutput.Finish(r, outDirectory, environment, started);
+        output.Commit();
         return 0;
     }
 

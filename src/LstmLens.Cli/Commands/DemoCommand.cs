@@ -1,8 +1,8 @@
 // `lstmlens demo`: the main job on built-in data, no download. Trains a small LSTM language model on the
 // cycles corpus, runs the state-gradient memory analysis and the probes (LstmLens.Experiments.CyclesDemo),
-// prints what they found in plain words and writes runs/demo/ with its report.html. The directory is built
-// beside its final place and moved there only when complete, so a failed or interrupted demo leaves the
-// previous one whole. Not the analysis itself.
+// prints what they found in plain words and writes runs/demo/ with its report.html. An earlier demo there
+// is replaced (anything else only with --force), and only once the new one is complete, so a failed or
+// interrupted demo leaves the previous one whole (Output.OutputDirectory). Not the analysis itself.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -29,13 +29,14 @@ public static class DemoCommand
         {
             var started = DateTime.UtcNow;
             string directory = r.GetValue(output)!;
-            CheckOutput(directory, r.GetValue(force));
+            using var claimed = OutputDirectory.Claim(directory, r.GetValue(force), replaceable: IsDemo, why: " and holds no earlier demo");
             string environment = CommonOptions.Configure(r.GetValue(threads), r.GetValue(kernels)!);
             Console.WriteLine(environment);
-            var result = Run(directory, CyclesDemoSettings.For(r.GetValue(quick), r.GetValue(threads)), r.GetValue(seed));
+            var result = Run(claimed.Open(), CyclesDemoSettings.For(r.GetValue(quick), r.GetValue(threads)), r.GetValue(seed));
             Console.WriteLine();
             Console.Write(CyclesDemo.Summary(result).ToText());
             RunReportOutput.Finish(r, directory, environment, started);
+            claimed.Commit();
             return 0;
         });
         return command;
@@ -47,42 +48,22 @@ public static class DemoCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Cycles corpus (Verwimp et al.): a new token, then the previous new token 15 times; LSTM {setup.Model.HiddenSize}, " +
             $"{setup.TrainTokens:N0} training tokens, {setup.Training.Optimizer} lr {setup.Training.LearningRate}; then the memory analysis of {settings.Analysis.Tokens:N0} positions."));
-        string full = Path.GetFullPath(directory);
-        string partial = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.partial-{Environment.ProcessId}");
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
         CyclesDemoResult result = null!;
-        try
+        long tokensPerUpdate = (long)setup.Batching.Batch * setup.Batching.Bptt;
+        // One bar: training takes the first 60 %, the analysis the rest (about their shares of the time at full size).
+        ProgressDisplay.Run("demo", 1.0, progress =>
         {
-            long tokensPerUpdate = (long)setup.Batching.Batch * setup.Batching.Bptt;
-            // One bar: training takes the first 60 %, the analysis the rest (about their shares of the time at full size).
-            ProgressDisplay.Run("demo", 1.0, progress =>
+            result = CyclesDemo.Run(directory, settings, seed, ProgressDisplay.Line, p =>
             {
-                result = CyclesDemo.Run(partial, settings, seed, ProgressDisplay.Line, p =>
-                {
-                    progress(0.6 * p.Window / p.Windows);
-                    if (p.Window % Math.Max(1, p.Windows / 5) == 0)
-                        ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
-                            $"{p.Window * tokensPerUpdate,10:N0} tokens  training perplexity {Math.Exp(p.TrainLoss):F3}"));
-                }, (done, total) => progress(0.6 + 0.4 * done / Math.Max(1, total)));
-            });
-            if (Directory.Exists(full)) Directory.Delete(full, recursive: true); // CheckOutput allowed it: empty, an earlier demo, or --force
-            Directory.Move(partial, full);
-        }
-        finally
-        {
-            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-        }
+                progress(0.6 * p.Window / p.Windows);
+                if (p.Window % Math.Max(1, p.Windows / 5) == 0)
+                    ProgressDisplay.Line(string.Create(CultureInfo.InvariantCulture,
+                        $"{p.Window * tokensPerUpdate,10:N0} tokens  training perplexity {Math.Exp(p.TrainLoss):F3}"));
+            }, (done, total) => progress(0.6 + 0.4 * done / Math.Max(1, total)));
+        });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained in {result.TrainingSeconds:F1} s, analysed in {result.AnalysisSeconds:F1} s"));
         return result;
-    }
-
-    /// <summary>Refuses a file, or a non-empty directory that holds no earlier demo unless --force.</summary>
-    private static void CheckOutput(string directory, bool force)
-    {
-        if (File.Exists(directory)) throw new OptionException($"--out {directory} is a file");
-        if (!Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any() || force || IsDemo(directory)) return;
-        throw new OptionException($"--out {directory} is not empty and holds no earlier demo; choose a new directory or add --force to replace it");
     }
 
     private static bool IsDemo(string directory)

@@ -2,9 +2,8 @@
 // line per tensor, exit code 1 when the largest relative error exceeds 1e-6.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using LstmLens.Cli.Output;
 using LstmLens.Layers;
-using LstmLens.Training;
 
 namespace LstmLens.Cli.Commands;
 
@@ -17,8 +16,7 @@ public static class GradcheckCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
-            .AcceptOnlyFromAmong("lstm", "lstm1997", "gru", "rnn");
+        var cell = CommonOptions.Cell();
         var layers = new Option<int>("--layers") { Description = "Stacked layers", DefaultValueFactory = _ => 1 };
         layers.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 8) r.AddError("--layers must be between 1 and 8"); });
         var hDetach = CommonOptions.Probability("--h-detach", "Probability of blocking the gradient through h(t-1) at a step");
@@ -33,20 +31,19 @@ public static class GradcheckCommand
         {
             var cellType = RecurrentLayers.ParseCell(r.GetValue(cell)!);
             double c = r.GetValue(cDetach);
-            if (c > 0 && cellType is CellType.Gru or CellType.Rnn)
-                throw new OptionException($"--c-detach needs a cell state; {r.GetValue(cell)} has none");
+            CommonOptions.CheckCDetach(c, r.GetValue(cell)!);
             var report = RecurrentGradientCheck.Run(cellType, r.GetValue(layers), r.GetValue(hDetach), c, r.GetValue(seed));
             bool ok = report.MaxRelativeError <= Tolerance;
             if (r.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
+                JsonOutput.Write(new
                 {
                     cell = r.GetValue(cell),
                     layers = r.GetValue(layers),
                     tensors = report.Tensors.Select(t => new { name = t.Name, count = t.Checked, max_relative_error = t.MaxRelativeError }),
                     max_relative_error = report.MaxRelativeError,
                     passed = ok,
-                }));
+                });
             }
             else
             {

@@ -5,7 +5,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Analysis;
 using LstmLens.Cli.Output;
 using LstmLens.Data;
@@ -69,7 +68,7 @@ public static class InterdependenceCommand
         var result = Interdependence.Measure(cd, cd.Run(ids), a, b, target, space);
         if (r.GetValue(o.Json))
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { interdependence = result.Value }));
+            JsonOutput.Write(new { interdependence = result.Value });
             return 0;
         }
         Console.WriteLine(environment);
@@ -112,7 +111,7 @@ public static class InterdependenceCommand
             words += s.Words.Length;
             unknown += s.Words.Count(w => !vocabulary.Contains(lowercase ? w.ToLowerInvariant() : w));
         }
-        if (outDirectory is not null) CommonOptions.CheckOutput(outDirectory, r.GetValue(o.Force), "interdependence files");
+        using var output = outDirectory is null ? null : OutputDirectory.Claim(outDirectory, r.GetValue(o.Force));
 
         var clock = Stopwatch.StartNew();
         List<WordPairMeasure>? pairs = null;
@@ -128,11 +127,11 @@ public static class InterdependenceCommand
         if (json)
         {
             foreach (var (distance, mean) in bySequential)
-                Console.WriteLine(JsonSerializer.Serialize(new
+                JsonOutput.Write(new
                 {
                     sequential_distance = distance, count = mean.Count,
                     mean = double.IsNaN(mean.Mean) ? (double?)null : mean.Mean, standard_error = double.IsNaN(mean.StandardError) ? (double?)null : mean.StandardError,
-                }));
+                });
         }
         else
         {
@@ -146,10 +145,10 @@ public static class InterdependenceCommand
                     $"{distance,8} {mean.Count,8} {(double.IsNaN(mean.Mean) ? $"< {minCount}" : mean.Mean.ToString("F4", CultureInfo.InvariantCulture)),8} {(double.IsNaN(mean.StandardError) ? "" : mean.StandardError.ToString("F4", CultureInfo.InvariantCulture)),8}"));
         }
         if (outDirectory is null) return 0;
-        Directory.CreateDirectory(outDirectory);
-        InterdependenceFiles.Write(outDirectory, pairs!, minCount, r.GetValue(o.Space)!);
+        InterdependenceFiles.Write(output!.Open(), pairs!, minCount, r.GetValue(o.Space)!);
         if (!json) Console.WriteLine($"wrote {outDirectory}/pairs.csv, by-sequential-distance.csv, by-syntactic-distance.csv and figures");
-        RunReportOutput.Finish(r, outDirectory, environment, started, quiet: json);
+        RunReportOutput.Finish(r, outDirectory, environment, started);
+        output.Commit();
         return 0;
     }
 

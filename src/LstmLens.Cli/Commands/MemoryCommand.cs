@@ -7,7 +7,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Analysis;
 using LstmLens.Cli.Output;
 using LstmLens.Data;
@@ -25,6 +24,7 @@ public static class MemoryCommand
         public readonly Option<string?> Model = new("--model") { Description = "Model directory (config.json, model.safetensors, vocab.txt)" };
         public readonly Option<string?> Data = new("--data") { Description = "Text to analyse, read as lstmlens eval reads it (one continuous stream from a zero state)" };
         public readonly Option<CorpusFormat?> Format = new("--format") { Description = "text, tagged or conllu (default: by extension); tags feed pos: groups" };
+        public readonly Option<bool> SkipBlankLines = CommonOptions.SkipBlankLines();
         public readonly Option<string?> State = new Option<string?>("--state") { Description = "State differentiated: c or h (default: c for LSTM cells, h otherwise)" }.AcceptOnlyFromAmong("c", "h");
         public readonly Option<int?> Layer = new("--layer") { Description = "Layer whose state is differentiated, 0-based (default: the top layer)" };
         public readonly Option<int> MaxDelay = new("--max-delay") { Description = "Largest delay τ", DefaultValueFactory = _ => 50 };
@@ -32,8 +32,8 @@ public static class MemoryCommand
         public readonly Option<bool> Normalize = new("--normalize") { Description = "Normalise by the embedding covariance (the default for embedding models; an error for models without one)" };
         public readonly Option<bool> NoNormalize = new("--no-normalize") { Description = "Do not normalise by the embedding covariance (one-hot input is never normalised)" };
         public readonly Option<bool> ResetAtEos = new("--reset-at-eos") { Description = "Reset the state to zero after every <eos>; pairs across a reset are left out" };
-        public readonly Option<bool> PerWord = new("--per-word") { Description = "Also every word with at least --min-count occurrences, with the decay fit σ1(τ) = a·e^(−bτ)" };
-        public readonly Option<int> MinCount = new("--min-count") { Description = "Fewest occurrences in the text for --per-word", DefaultValueFactory = _ => 10 };
+        public readonly Option<bool> PerWord = new("--per-word") { Description = "Also every word with at least --min-occurrences occurrences, with the decay fit σ1(τ) = a·e^(−bτ)" };
+        public readonly Option<int> MinOccurrences = new("--min-occurrences") { Description = "Fewest occurrences in the text for --per-word", DefaultValueFactory = _ => 10 };
         public readonly Option<string[]> Difference = new("--difference")
         {
             Description = "Difference vector between two word classes A B (repeatable), each word:W, words:FILE or pos:TAG[,TAG…]",
@@ -51,7 +51,7 @@ public static class MemoryCommand
         public readonly Option<string[]> Label = new("--label") { Description = "Legend label of each --compare directory, in order (default: the directory name)" };
         public readonly Option<string?> CompareGroup = new("--compare-group") { Description = "The group to overlay from each --compare directory (default: all groups)" };
         public readonly Option<string?> Out = new("--out") { Description = "Directory for memory.csv, sigmas.csv, memory.json and the figures (must be new or empty unless --force)" };
-        public readonly Option<bool> Force = new("--force") { Description = "Write into a non-empty --out, replacing files of the same names" };
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new results are written)" };
         public readonly Option<int> Threads = CommonOptions.Threads();
         public readonly Option<string> Kernels = CommonOptions.Kernels();
         public readonly Option<bool> Json = CommonOptions.Json();
@@ -73,15 +73,20 @@ public static class MemoryCommand
     {
         string modelDirectory = r.GetValue(o.Model) ?? throw new OptionException("--model is required (or --compare to overlay earlier runs)");
         string dataPath = r.GetValue(o.Data) ?? throw new OptionException("--data is required");
+        CommonOptions.RefuseGiven(r, "without --compare", o.Label, o.CompareGroup);
+        if (!r.GetValue(o.PerWord)) CommonOptions.RefuseGiven(r, "without --per-word", o.MinOccurrences);
+        if (r.GetValue(o.Probe) is null) CommonOptions.RefuseGiven(r, "without --probe", o.ProbeTest, o.ProbeSubspace, o.SubspaceSize);
+        if (r.GetValue(o.Out) is null) CommonOptions.RefuseGiven(r, "without --out (it concerns the files written there)", o.Force, o.Linear);
         bool json = r.GetValue(o.Json);
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
         string? outDirectory = r.GetValue(o.Out);
-        if (outDirectory is not null) CommonOptions.CheckOutput(outDirectory, r.GetValue(o.Force), "memory files");
+        using var output = outDirectory is null ? null : OutputDirectory.Claim(outDirectory, r.GetValue(o.Force));
         string[] differences = r.GetValue(o.Difference) ?? [];
         if (differences.Length % 2 != 0) throw new OptionException("--difference takes two word classes, A and B");
-        if (r.GetValue(o.MinCount) < 1) throw new OptionException("--min-count must be at least 1");
+        if (r.GetValue(o.MinOccurrences) < 1) throw new OptionException("--min-occurrences must be at least 1");
         if (r.GetValue(o.Tokens) is < 2) throw new OptionException("--tokens must be at least 2");
+        if (r.GetValue(o.SubspaceSize) < 0) throw new OptionException($"--subspace-size must not be negative (got {r.GetValue(o.SubspaceSize)})");
 
         var config = ModelFiles.ReadConfig(modelDirectory).Model;
         if (r.GetValue(o.Normalize) && r.GetValue(o.NoNormalize)) throw new OptionException("--normalize and --no-normalize contradict each other");
@@ -100,35 +105,32 @@ public static class MemoryCommand
             Groups = r.GetValue(o.Group) is { Length: > 0 } groups ? groups : ["all"],
             Normalize = !r.GetValue(o.NoNormalize),
             PerWord = r.GetValue(o.PerWord),
-            MinCount = r.GetValue(o.MinCount),
+            MinCount = r.GetValue(o.MinOccurrences),
             Differences = [.. differences.Chunk(2).Select(p => (p[0], p[1]))],
             Probe = r.GetValue(o.Probe),
             ProbeTest = r.GetValue(o.ProbeTest),
             SubspaceProbe = r.GetValue(o.ProbeSubspace),
-            SubspaceSize = Math.Max(0, r.GetValue(o.SubspaceSize)),
+            SubspaceSize = r.GetValue(o.SubspaceSize),
         };
         bool float64 = r.GetValue(o.Precision) == "float64";
         var format = r.GetValue(o.Format) ?? Corpus.GuessFormat(dataPath);
         var clock = Stopwatch.StartNew();
         var (report, stream, vocabulary) = float64
-            ? Run<double>(modelDirectory, dataPath, format, r, o, options, json)
-            : Run<float>(modelDirectory, dataPath, format, r, o, options, json);
+            ? Run<double>(modelDirectory, dataPath, format, r, o, options)
+            : Run<float>(modelDirectory, dataPath, format, r, o, options);
         double seconds = clock.Elapsed.TotalSeconds;
 
         if (json)
         {
             foreach (var g in report.Groups)
-                Console.WriteLine(JsonSerializer.Serialize(new
+                JsonOutput.Write(new
                 {
                     group = g.Group, delay = g.Delay, count = g.Count, sigma1 = g.Spectrum.Sigma1,
                     sigma1_ratio = g.Spectrum.Sigma1Ratio, top5_ratio = g.Spectrum.Top5Ratio, sigmas = g.Spectrum.Sigmas,
-                }));
+                });
         }
-        else
-        {
-            Console.WriteLine(environment);
-            Summarize(report, stream, config, options, seconds);
-        }
+        Console.WriteLine(environment);
+        Summarize(report, stream, config, options, seconds);
         if (outDirectory is null) return 0;
         var run = new
         {
@@ -137,6 +139,7 @@ public static class MemoryCommand
             model = Path.GetFullPath(modelDirectory),
             data = Path.GetFullPath(dataPath),
             format = format.ToString().ToLowerInvariant(),
+            skip_blank_lines = r.GetValue(o.SkipBlankLines),
             tokens = report.Tokens,
             unknown = stream.UnknownCount,
             cell = config.Cell.ToString().ToLowerInvariant(),
@@ -165,24 +168,23 @@ public static class MemoryCommand
             seconds,
             tokens_per_second = report.Tokens * report.Passes / seconds,
         };
-        Directory.CreateDirectory(outDirectory);
-        MemoryFiles.Write(outDirectory, report, run, logarithmic: !r.GetValue(o.Linear));
-        if (!json) Console.WriteLine($"wrote {outDirectory}/memory.csv, sigmas.csv, memory.json and figures");
-        RunReportOutput.Finish(r, outDirectory, environment, started, quiet: json);
+        MemoryFiles.Write(output!.Open(), report, run, logarithmic: !r.GetValue(o.Linear));
+        Console.WriteLine($"wrote {outDirectory}/memory.csv, sigmas.csv, memory.json and figures");
+        RunReportOutput.Finish(r, outDirectory, environment, started);
+        output.Commit();
         return 0;
     }
 
     private static (MemoryReport, TokenStream, Vocabulary) Run<T>(string modelDirectory, string dataPath, CorpusFormat format, ParseResult r, Options o,
-        MemoryOptions options, bool json) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        MemoryOptions options) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (model, vocabulary, _) = ModelFiles.Load<T>(modelDirectory);
         if (vocabulary is null) throw new FileNotFoundException($"{modelDirectory}: no {ModelFiles.VocabularyFile}");
-        var stream = TokenStream.From(Corpus.Read(dataPath, format), vocabulary, r.GetValue(o.Tokens));
+        var stream = TokenStream.From(Corpus.Read(dataPath, format, r.GetValue(o.SkipBlankLines)), vocabulary, r.GetValue(o.Tokens));
         bool[]? resets = r.GetValue(o.ResetAtEos) ? [.. stream.Ids.Select(id => id == vocabulary.EndOfSentence)] : null;
         MemoryReport? report = null;
         void Work(Action<double, double> progress) => report = MemoryAnalysis.Run(model, vocabulary, stream, resets, options, (done, total) => progress(done, total));
-        if (json) Work((_, _) => { });
-        else ProgressDisplay.Run("state gradients", "positions", Work);
+        ProgressDisplay.Run("state gradients", "positions", Work);
         return (report!, stream, vocabulary);
     }
 
@@ -222,17 +224,22 @@ public static class MemoryCommand
     private static int CompareRuns(ParseResult r, Options o)
     {
         string[] runs = r.GetValue(o.Compare)!;
+        CommonOptions.RefuseGiven(r, "with --compare, which overlays finished analyses", o.Model, o.Data, o.SkipBlankLines, o.Format, o.State, o.Layer, o.MaxDelay,
+            o.Group, o.Normalize, o.NoNormalize, o.ResetAtEos, o.PerWord, o.MinOccurrences, o.Difference, o.Probe, o.ProbeTest, o.ProbeSubspace, o.SubspaceSize,
+            o.Precision, o.Tokens, o.Json);
         string[] labels = r.GetValue(o.Label) ?? [];
         if (labels.Length > 0 && labels.Length != runs.Length) throw new OptionException($"--label was given {labels.Length} times for {runs.Length} --compare directories");
         string outDirectory = r.GetValue(o.Out) ?? throw new OptionException("--compare needs --out for the figures");
+        using var output = OutputDirectory.Claim(outDirectory, r.GetValue(o.Force));
         var started = DateTime.UtcNow;
         string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
-        Directory.CreateDirectory(outDirectory);
+        output.Open();
         int curves = MemoryFiles.WriteComparison(outDirectory,
             [.. runs.Select((run, i) => (run, labels.Length > 0 ? labels[i] : Path.GetFileName(Path.TrimEndingDirectorySeparator(run))))],
             r.GetValue(o.CompareGroup), logarithmic: !r.GetValue(o.Linear));
         Console.WriteLine($"wrote {outDirectory}/compare_sigma1.svg and compare_selectiveness.svg ({curves} curves from {runs.Length} runs)");
         RunReportOutput.Finish(r, outDirectory, environment, started);
+        output.Commit();
         return 0;
     }
 }

@@ -15,17 +15,19 @@ public static class ReproduceCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var recipe = new Argument<string>("recipe") { Description = "Experiment to reproduce" }.AcceptOnlyFromAmong([.. Reproduction.Names]);
+        var recipe = new Argument<string>("recipe") { Description = $"Experiment to reproduce: {string.Join(", ", Reproduction.Names)}", HelpName = "recipe" }
+            .AcceptOnlyFromAmong([.. Reproduction.Names]);
         var quick = new Option<bool>("--quick") { Description = "Scaled down: at most 10 minutes on 2 cores, 15 for verwimp-memory (the default)" };
         var full = new Option<bool>("--full") { Description = "The paper's settings (hours or days)" };
         var seeds = new Option<int?>("--seeds") { Description = "Seeds per configuration (default 3; verwimp-memory --quick 1)" };
         seeds.Validators.Add(r => { if (r.GetValueOrDefault<int?>() < 1) r.AddError("--seeds must be at least 1"); });
-        var output = new Option<string>("--out") { Description = "Output directory", DefaultValueFactory = _ => "reproduce" };
+        var output = new Option<string>("--out") { Description = "Output directory (must be new or empty)", DefaultValueFactory = _ => "reproduce" };
         var images = new Option<string?>("--images") { Description = "hdetach-pixel: IDX training images" };
         var labels = new Option<string?>("--labels") { Description = "hdetach-pixel: IDX training labels" };
         var testImages = new Option<string?>("--test-images") { Description = "hdetach-pixel: IDX test images" };
         var testLabels = new Option<string?>("--test-labels") { Description = "hdetach-pixel: IDX test labels" };
         var corpus = new Option<string?>("--corpus") { Description = "verwimp-memory, saphra-english: directory with train.txt, valid.txt and test.txt in word/TAG form (tools/brown_splits.sh)" };
+        var force = new Option<bool>("--force") { Description = "Replace a non-empty --out that holds no run group, or start its run group afresh (the old contents are deleted once the new results are written)" };
         var treebank = new Option<string?>("--treebank") { Description = "saphra-english: a CoNLL-U treebank to measure interdependence on (UD English-EWT dev)" };
         var collect = new Option<string?>("--collect") { Description = "Write the results of the run group in DIR from its finished runs (the settings are DIR's plan.json)" };
         var entry = new Option<int?>("--entry") { Description = "Run entry N of the plan in --out (one Slurm array task)" };
@@ -34,7 +36,7 @@ public static class ReproduceCommand
         var group = new RunGroupOptions();
         var command = new Command("reproduce", "Run a paper experiment and put our numbers beside the paper's")
         {
-            recipe, quick, full, seeds, output, images, labels, testImages, testLabels, corpus, treebank, collect, entry, threads, kernels,
+            recipe, quick, full, seeds, output, force, images, labels, testImages, testLabels, corpus, treebank, collect, entry, threads, kernels,
         };
         group.AddTo(command);
 
@@ -56,6 +58,10 @@ public static class ReproduceCommand
         ReproductionContext Context(ParseResult r, string directory, RunGroupRole role, CancellationToken stop)
         {
             if (r.GetValue(quick) && r.GetValue(full)) throw new OptionException("--quick and --full exclude each other");
+            if (r.GetValue(recipe) != "hdetach-pixel") CommonOptions.RefuseGiven(r, $"to {r.GetValue(recipe)} (only to hdetach-pixel)", images, labels, testImages, testLabels);
+            if (r.GetValue(recipe) is not ("verwimp-memory" or "saphra-english"))
+                CommonOptions.RefuseGiven(r, $"to {r.GetValue(recipe)} (only to verwimp-memory and saphra-english)", corpus);
+            if (r.GetValue(recipe) != "saphra-english") CommonOptions.RefuseGiven(r, $"to {r.GetValue(recipe)} (only to saphra-english)", treebank);
             if ((r.GetValue(testImages) is null) != (r.GetValue(testLabels) is null)) throw new OptionException("--test-images and --test-labels go together");
             string name = r.GetValue(recipe)!;
             var scale = r.GetValue(full) ? ReproductionScale.Full : ReproductionScale.Quick;
@@ -117,7 +123,12 @@ public static class ReproduceCommand
                 Console.WriteLine(CommonOptions.Configure(r.GetValue(threads), settings.GetValue(kernels)!));
                 return Stopped(() => Reproduction.Run(name, Context(settings, directory, RunGroupRole.Entry, signals.Token) with { Entry = r.GetValue(entry)!.Value }));
             }
+            // A directory with a run group's plan continues that group; anything else non-empty needs --force.
+            bool continuing = !r.GetValue(force) && File.Exists(Path.Combine(directory, RunPlan.FileName));
+            using var claimed = OutputDirectory.Claim(directory, r.GetValue(force), ", rerun the command that made its run group to continue it,",
+                d => File.Exists(Path.Combine(d, RunPlan.FileName)));
             Console.WriteLine(environment);
+            if (!continuing) claimed.Open();
             if (slurm)
             {
                 var plan = Reproduction.Plan(name, Context(r, directory, RunGroupRole.Plan, signals.Token));
@@ -125,12 +136,14 @@ public static class ReproduceCommand
                 group.Submit(r, directory, plan,
                     ["reproduce", name, "--entry", SlurmJobs.IndexPlaceholder, "--out", absolute, "--threads", "1"],
                     ["reproduce", name, "--collect", absolute, "--threads", r.GetValue(group.CpusPerTask).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                claimed.Commit();
                 return 0;
             }
             return Stopped(() =>
             {
                 Print(Reproduction.Run(name, Context(r, directory, RunGroupRole.Local, signals.Token)), directory);
                 RunReportOutput.Finish(r, directory, environment, started);
+                claimed.Commit();
                 return "";
             });
         });

@@ -14,14 +14,14 @@ public static class SampleCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model directory", Required = true };
-        var length = new Option<int>("--length") { Description = "Tokens to generate", DefaultValueFactory = _ => 100 };
+        var length = new Option<int>("--tokens") { Description = "Tokens to generate", DefaultValueFactory = _ => 100 };
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature (lower: more conservative)", DefaultValueFactory = _ => 1.0 };
         var prompt = new Option<string?>("--prompt") { Description = "Words to condition on (default: start of a sentence)" };
         var seed = CommonOptions.Seed();
         var command = new Command("sample", "Generate text from a language model") { model, length, temperature, prompt, seed };
         command.SetAction(r =>
         {
-            if (r.GetValue(length) < 1) throw new OptionException("--length must be at least 1");
+            if (r.GetValue(length) < 1) throw new OptionException("--tokens must be at least 1");
             if (!(r.GetValue(temperature) > 0)) throw new OptionException("--temperature must be positive");
             var (network, vocabulary, _) = ModelFiles.Load<float>(r.GetValue(model)!);
             if (vocabulary is null) throw new FileNotFoundException($"{r.GetValue(model)}: no {ModelFiles.VocabularyFile}");

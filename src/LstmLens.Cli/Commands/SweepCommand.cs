@@ -8,6 +8,7 @@ using System.CommandLine;
 using System.Globalization;
 using LstmLens.Cli.Output;
 using LstmLens.Experiments;
+using LstmLens.Reporting;
 
 namespace LstmLens.Cli.Commands;
 

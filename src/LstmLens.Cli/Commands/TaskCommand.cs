@@ -5,11 +5,10 @@
 // language-model trainer (`train`), and no reproduction recipes (`reproduce`).
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using LstmLens.Cli.Output;
-using LstmLens.Experiments;
 using LstmLens.Layers;
 using LstmLens.Models;
+using LstmLens.Reporting;
 using LstmLens.Tasks;
 using LstmLens.Training;
 
@@ -22,7 +21,8 @@ public static class TaskCommand
     public static Command Create()
     {
         var o = new TaskOptions();
-        var taskName = new Argument<string>("name") { Description = "Task to train" }.AcceptOnlyFromAmong([.. TaskCatalog.Names]);
+        var taskName = new Argument<string>("name") { Description = $"Task to train: {string.Join(", ", TaskCatalog.Names)}", HelpName = "name" }
+            .AcceptOnlyFromAmong([.. TaskCatalog.Names]);
         var command = new Command("task", "Train and evaluate a recurrent network on a synthetic long-time-lag task") { taskName };
         o.AddTo(command);
         command.SetAction(r =>
@@ -34,26 +34,27 @@ public static class TaskCommand
             var task = TaskCatalog.Create(name, parameters);
             var evaluationTask = o.EvaluationTask(r, name, parameters);
             var (model, training, schedule) = (o.Model(r), o.Training(r), o.Schedule(r));
-            if (training.CDetach > 0 && model.Cell is CellType.Gru or CellType.Rnn)
-                throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
+            CommonOptions.CheckCDetach(training.CDetach, r.GetValue(o.Cell)!);
             int[] transfer = r.GetValue(o.Transfer) ?? [];
-            var transferTasks = transfer.Select(t => (Length: t, Task: TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, t)))).ToArray();
-            bool json = r.GetValue(o.Json);
+            var transferTasks = transfer.Select(t => (Length: t, Task: TransferTask(name, parameters, t))).ToArray();
             string? directory = r.GetValue(o.Out);
-            if (!json) Console.WriteLine(environment);
+            if (directory is null) CommonOptions.RefuseGiven(r, "without --out", o.Force);
+            using var output = directory is null ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force));
+            Console.WriteLine(environment);
 
-            if (directory is not null)
-            {
-                Directory.CreateDirectory(directory);
-                RunFiles.WriteJson(Path.Combine(directory, "config.json"), new { task = name, parameters, model, training, schedule, transfer });
-            }
             var trainer = new TaskTrainer<float>(task, model, training, schedule, evaluationTask)
             {
-                Metrics = directory is null ? null : new MetricsLog(Path.Combine(directory, "metrics.jsonl")),
-                Evaluated = json ? null : e => ProgressDisplay.Line(Describe(e)),
+                Metrics = output is null ? null : new MetricsLog(Path.Combine(output.Open(), "metrics.jsonl")),
+                Evaluated = e => ProgressDisplay.Line(Describe(e)),
             };
-            if (!json)
-                Console.WriteLine($"{name}: {task.Criterion}. {trainer.Model.Config.Cell} {trainer.Model.Config.HiddenSize} units × {trainer.Model.Config.NumLayers}, " +
+            if (output is not null)
+            {
+                ModelFiles.WriteConfig(output.Path, trainer.Model.Config, new Dictionary<string, object>
+                {
+                    ["task"] = name, ["parameters"] = parameters, ["training"] = training, ["schedule"] = schedule, ["transfer"] = transfer,
+                });
+            }
+            Console.WriteLine($"{name}: {task.Criterion}. {trainer.Model.Config.Cell} {trainer.Model.Config.HiddenSize} units × {trainer.Model.Config.NumLayers}, " +
                     $"{trainer.Model.Store.Length:N0} parameters, {training.Optimizer} lr {training.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {schedule.BatchSize}.");
             TaskTrainingResult result = null!;
             ProgressDisplay.Run("training", schedule.MaxSequences, progress => result = trainer.Train(s => progress(s)));
@@ -79,12 +80,7 @@ public static class TaskCommand
                 RunFiles.WriteJson(Path.Combine(directory, "result.json"), summary);
                 RunFiles.PlotCurves(directory, "", name, [(name, [result.Evaluations])]);
             }
-            if (json)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(summary));
-                if (directory is not null) RunReportOutput.Finish(r, directory, environment, started, quiet: true);
-                return 0;
-            }
+            if (r.GetValue(o.Json)) JsonOutput.Write(summary);
             foreach (var t in transferResults)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"transfer length {t.length}: accuracy {t.accuracy:P2}  mean absolute error {t.mean_absolute_error:G4}  {(t.solved ? "solved" : "not solved")}"));
@@ -94,9 +90,23 @@ public static class TaskCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name}: {outcome}; {result.Sequences:N0} sequences seen; final accuracy {final.Score.Accuracy:P2}, mean absolute error {final.Score.MeanAbsoluteError:G4}, loss {final.Loss:G4}"));
             if (directory is not null) RunReportOutput.Finish(r, directory, environment, started);
+            output?.Commit();
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The task at length <paramref name="length"/> of --transfer; an unusable length is an error naming --transfer.</summary>
+    private static SequenceTask TransferTask(string name, TaskParameters parameters, int length)
+    {
+        try
+        {
+            return TaskCatalog.Create(name, TaskCatalog.WithLength(name, parameters, length));
+        }
+        catch (OptionException e)
+        {
+            throw new OptionException($"--transfer {length}: {e.Message}", e);
+        }
     }
 
     /// <summary>One evaluation as a progress line.</summary>
@@ -125,11 +135,10 @@ public static class TaskCommand
         public readonly Option<ulong> PermutationSeed = new("--permutation-seed") { Description = "Pixel: seed of the permutation", DefaultValueFactory = _ => 92_916 };
         public readonly Option<int[]> Transfer = new("--transfer") { Description = "After training, evaluate at these lengths (e.g. --transfer 200 400)", AllowMultipleArgumentsPerToken = true };
 
-        public readonly Option<string> Cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
-            .AcceptOnlyFromAmong("lstm", "lstm1997", "gru", "rnn");
-        public readonly Option<int> Layers = Positive("--layers", "Stacked layers", 1);
-        public readonly Option<int> Hidden = Positive("--hidden", "Units per layer", 32);
-        public readonly Option<int> BlockSize = Positive("--block-size", "lstm1997: memory cells per block", 1);
+        public readonly Option<string> Cell = CommonOptions.Cell();
+        public readonly Option<int> Layers = CommonOptions.Positive("--layers", "Stacked layers", 1);
+        public readonly Option<int> Hidden = CommonOptions.Positive("--hidden", "Units per layer", 32);
+        public readonly Option<int> BlockSize = CommonOptions.Positive("--block-size", "lstm1997: memory cells per block", 1);
         public readonly Option<double?> InitRange = new("--init-range") { Description = "Uniform initialisation range ±a (default: PyTorch's)" };
         public readonly Option<double> ForgetBias = new("--forget-bias") { Description = "Added to LSTM forget-gate biases" };
 
@@ -137,22 +146,23 @@ public static class TaskCommand
             .AcceptOnlyFromAmong("sgd", "adam", "adagrad");
         public readonly Option<double> Lr = new("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.01 };
         public readonly Option<double> Momentum = new("--momentum") { Description = "SGD momentum" };
-        public readonly Option<string> Clip = new("--clip") { Description = "Global gradient-norm clip, or 'none'", DefaultValueFactory = _ => "1" };
+        public readonly Option<string> Clip = CommonOptions.Clip("1");
         public readonly Option<double> HDetach = CommonOptions.Probability("--h-detach", "Probability of blocking the gradient through h(t-1) at a step");
         public readonly Option<double> CDetach = CommonOptions.Probability("--c-detach", "Probability of blocking the gradient through c(t-1) at a step");
         public readonly Option<int> AnnealDetach = new("--anneal-detach") { Description = "Switch detaching off for the last N epochs" };
-        public readonly Option<int> Batch = Positive("--batch", "Sequences per update (1 = online)", 16);
+        public readonly Option<int> Batch = CommonOptions.Positive("--batch", "Sequences per update (1 = online)", 16);
         public readonly Option<long> MaxSequences = new("--max-sequences") { Description = "Training budget in sequences", DefaultValueFactory = _ => 20_000 };
-        public readonly Option<int> Epochs = Positive("--epochs", "Split the budget into epochs (schedules, detach annealing)", 1);
-        public readonly Option<long> EvalEvery = new("--eval-every") { Description = "Evaluate every N training sequences", DefaultValueFactory = _ => 2_000 };
-        public readonly Option<int> EvalSequences = Positive("--eval-sequences", "Fresh sequences per evaluation", 256);
+        public readonly Option<int> Epochs = CommonOptions.Positive("--epochs", "Split the budget into epochs (schedules, detach annealing)", 1);
+        public readonly Option<long> EvalEvery = new("--eval-every-sequences") { Description = "Evaluate every N training sequences", DefaultValueFactory = _ => 2_000 };
+        public readonly Option<int> EvalSequences = CommonOptions.Positive("--eval-sequences", "Fresh sequences per evaluation", 256);
         public readonly Option<bool> NoStop = new("--no-stop") { Description = "Train the whole budget even when solved" };
 
         public readonly Option<ulong> Seed = CommonOptions.Seed();
         public readonly Option<int> Threads = CommonOptions.Threads();
         public readonly Option<string> Kernels = CommonOptions.Kernels();
         public readonly Option<bool> Json = CommonOptions.Json();
-        public readonly Option<string?> Out = new("--out") { Description = "Run directory (config.json, metrics.jsonl, result.json, curves)" };
+        public readonly Option<string?> Out = new("--out") { Description = "Run directory (config.json, metrics.jsonl, result.json, curves); must be new or empty" };
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new run is written)" };
 
         public void AddTo(Command command)
         {
@@ -161,25 +171,29 @@ public static class TaskCommand
                 Delay, Length, P, Q, Informative, Symbols, Alphabet, Encoding, Images, Labels, TestImages, TestLabels, Permuted, PermutationSeed, Transfer,
                 Cell, Layers, Hidden, BlockSize, InitRange, ForgetBias,
                 Optimizer, Lr, Momentum, Clip, HDetach, CDetach, AnnealDetach, Batch, MaxSequences, Epochs, EvalEvery, EvalSequences, NoStop,
-                Seed, Threads, Kernels, Json, Out,
+                Seed, Threads, Kernels, Json, Out, Force,
             })
                 command.Options.Add(option);
         }
 
-        public TaskParameters Parameters(ParseResult r) => new()
+        public TaskParameters Parameters(ParseResult r)
         {
-            Delay = r.GetValue(Delay),
-            Length = r.GetValue(Length),
-            P = r.GetValue(P),
-            Q = r.GetValue(Q),
-            Informative = r.GetValue(Informative),
-            Symbols = r.GetValue(Symbols),
-            Alphabet = r.GetValue(Alphabet),
-            Encoding = r.GetValue(Encoding) switch { null => null, "scalar" => CopyingEncoding.Scalar, _ => CopyingEncoding.OneHot },
-            Images = r.GetValue(Images),
-            Labels = r.GetValue(Labels),
-            PermutationSeed = r.GetValue(Permuted) ? r.GetValue(PermutationSeed) : null,
-        };
+            if (r.GetResult(PermutationSeed) is { Implicit: false } && !r.GetValue(Permuted)) throw new OptionException("--permutation-seed applies only with --permuted");
+            return new()
+            {
+                Delay = r.GetValue(Delay),
+                Length = r.GetValue(Length),
+                P = r.GetValue(P),
+                Q = r.GetValue(Q),
+                Informative = r.GetValue(Informative),
+                Symbols = r.GetValue(Symbols),
+                Alphabet = r.GetValue(Alphabet),
+                Encoding = r.GetValue(Encoding) switch { null => null, "scalar" => CopyingEncoding.Scalar, _ => CopyingEncoding.OneHot },
+                Images = r.GetValue(Images),
+                Labels = r.GetValue(Labels),
+                PermutationSeed = r.GetValue(Permuted) ? r.GetValue(PermutationSeed) : null,
+            };
+        }
 
         /// <summary>The pixel task on the test images when given; otherwise null (evaluate on fresh training-task draws).</summary>
         public SequenceTask? EvaluationTask(ParseResult r, string name, TaskParameters parameters)
@@ -215,16 +229,12 @@ public static class TaskCommand
 
         public TrainingOptions Training(ParseResult r)
         {
-            string clip = r.GetValue(Clip)!;
-            double? clipNorm = clip == "none" ? null
-                : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
-                : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
             var options = new TrainingOptions
             {
                 Optimizer = r.GetValue(Optimizer)!,
                 LearningRate = r.GetValue(Lr),
                 Momentum = r.GetValue(Momentum),
-                ClipNorm = clipNorm,
+                ClipNorm = CommonOptions.ClipNorm(r.GetValue(Clip)),
                 HDetach = r.GetValue(HDetach),
                 CDetach = r.GetValue(CDetach),
                 AnnealDetachEpochs = r.GetValue(AnnealDetach),
@@ -248,12 +258,5 @@ public static class TaskCommand
             options.Validate();
             return options;
         }
-
-        private static Option<int> Positive(string name, string description, int fallback) => new(name)
-        {
-            Description = $"{description} ({fallback})",
-            DefaultValueFactory = _ => fallback,
-            Validators = { v => { if (v.GetValueOrDefault<int>() < 1) v.AddError($"{name} must be at least 1"); } },
-        };
     }
 }

@@ -1,11 +1,14 @@
 // `lstmlens train`: trains a language model on a corpus and writes a run directory (config.json,
-// vocab.txt, model.safetensors with the best validation weights, metrics.jsonl, checkpoint.safetensors).
-// --resume continues a run from its checkpoint exactly; Ctrl+C saves a checkpoint and exits cleanly.
+// vocab.txt, model.safetensors with the best validation weights, metrics.jsonl, checkpoint.safetensors);
+// a directory that holds anything is refused unless --resume continues its run or --force replaces it.
+// --resume continues a run from its checkpoint exactly; Ctrl+C (exit 130) and SIGTERM (exit 143) save a
+// checkpoint and exit cleanly.
 // --init-from starts from the parameters of a model directory (e.g. PyTorch's initial draw, written by
 // tools/torch_train_lm.py --save-init) instead of drawing them.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using LstmLens.Cli.Output;
 using LstmLens.Data;
@@ -36,23 +39,23 @@ public static class TrainCommand
         public readonly Option<string?> Train = new("--train") { Description = "Training text (one sentence per line)" };
         public readonly Option<string?> Valid = new("--valid") { Description = "Validation text" };
         public readonly Option<string?> Test = new("--test") { Description = "Test text (evaluated with the best model at the end)" };
-        public readonly Option<string?> Data = new("--data") { Description = "Directory with ptb.*.txt, wiki.*.tokens or {train,valid,test}.txt" };
+        public readonly Option<string?> Corpus = new("--corpus") { Description = "Directory with ptb.*.txt, wiki.*.tokens, {train,valid,test}.txt or .conllu" };
         public readonly Option<CorpusFormat?> Format = new("--format") { Description = "text, tagged (word/TAG) or conllu (default: by extension)" };
-        public readonly Option<string> Cell = new Option<string>("--cell") { Description = "Cell type", DefaultValueFactory = _ => "lstm" }
-            .AcceptOnlyFromAmong("lstm", "lstm1997", "gru", "rnn");
-        public readonly Option<int> Layers = Positive("--layers", "Stacked recurrent layers", 1);
-        public readonly Option<int> Embed = Positive("--embed", "Embedding size E", 64);
-        public readonly Option<int> Hidden = Positive("--hidden", "Hidden units H per layer", 256);
-        public readonly Option<int> Batch = Positive("--batch", "Parallel streams B", 20);
-        public readonly Option<int> Bptt = Positive("--bptt", "Steps per BPTT window T", 35);
-        public readonly Option<int> Epochs = Positive("--epochs", "Passes over the training data", 6);
+        public readonly Option<bool> SkipBlankLines = CommonOptions.SkipBlankLines();
+        public readonly Option<string> Cell = CommonOptions.Cell();
+        public readonly Option<int> Layers = CommonOptions.Positive("--layers", "Stacked recurrent layers", 1);
+        public readonly Option<int> Embed = CommonOptions.Positive("--embed", "Embedding size E", 64);
+        public readonly Option<int> Hidden = CommonOptions.Positive("--hidden", "Hidden units H per layer", 256);
+        public readonly Option<int> Batch = CommonOptions.Positive("--batch", "Parallel streams B", 20);
+        public readonly Option<int> Bptt = CommonOptions.Positive("--bptt", "Steps per BPTT window T", 35);
+        public readonly Option<int> Epochs = CommonOptions.Positive("--epochs", "Passes over the training data", 6);
         public readonly Option<string> Optimizer = new Option<string>("--optimizer") { Description = "Optimizer", DefaultValueFactory = _ => "sgd" }
             .AcceptOnlyFromAmong("sgd", "adam", "adagrad");
         public readonly Option<double> Lr = new("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 1.0 };
         public readonly Option<double> Momentum = new("--momentum") { Description = "SGD momentum" };
         public readonly Option<double?> LrDecay = new("--lr-decay") { Description = "Decay factor: per epoch after --decay-after, else on validation plateau" };
         public readonly Option<int?> DecayAfter = new("--decay-after") { Description = "Epochs at the initial rate before decaying every epoch" };
-        public readonly Option<string> Clip = new("--clip") { Description = "Gradient-norm clip, or none", DefaultValueFactory = _ => "5" };
+        public readonly Option<string> Clip = CommonOptions.Clip("5");
         public readonly Option<double> Dropout = new("--dropout") { Description = "Dropout on recurrent layer outputs" };
         public readonly Option<double?> InitRange = new("--init-range") { Description = "Uniform initialisation range a (default: PyTorch's)" };
         public readonly Option<double> HDetach = CommonOptions.Probability("--h-detach", "h-detach blocking probability");
@@ -62,38 +65,62 @@ public static class TrainCommand
         public readonly Option<int> Threads = CommonOptions.Threads();
         public readonly Option<string> Kernels = CommonOptions.Kernels();
         public readonly Option<int?> MaxVocab = new("--max-vocab") { Description = "Vocabulary cap (including <unk>, <eos>)" };
-        public readonly Option<int> MinCount = Positive("--min-count", "Minimum count of a word in training data", 1);
+        public readonly Option<int> MinCount = CommonOptions.Positive("--min-count", "Minimum count of a word in training data", 1);
         public readonly Option<int?> EvalEvery = new("--eval-every") { Description = "Also validate every N updates" };
         public readonly Option<int?> Patience = new("--patience") { Description = "Early stopping after N validations without improvement" };
-        public readonly Option<int> CheckpointEvery = Positive("--checkpoint-every", "Updates between checkpoints", 200);
+        public readonly Option<int> CheckpointEvery = CommonOptions.Positive("--checkpoint-every", "Updates between checkpoints", 200);
         public readonly Option<string> Out = new("--out") { Description = "Run directory", DefaultValueFactory = _ => "runs/lm" };
         public readonly Option<bool> Resume = new("--resume") { Description = "Continue the run in --out from its checkpoint" };
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new run has written its first checkpoint)" };
         public readonly Option<string?> InitFrom = new("--init-from") { Description = "Start from the parameters of this model directory (same vocabulary and architecture)" };
         public readonly Option<bool> Json = CommonOptions.Json();
 
         public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
 
-        /// <summary>Options that fix the run; they cannot be given again with --resume.</summary>
-        public IEnumerable<Option> RunDefining =>
-            [Format, Cell, Layers, Embed, Hidden, Batch, Bptt, Epochs, Optimizer, Lr, Momentum, LrDecay, DecayAfter, Clip, Dropout,
-             InitRange, HDetach, CDetach, AnnealDetach, Seed, MaxVocab, MinCount, EvalEvery, Patience, CheckpointEvery];
+        /// <summary>
+        /// Every option that fixes the run, with its value read from the command line and its value in the run being resumed, both as the
+        /// command line means them (paths absolute, --clip a number or null for none, the schedule as --lr-decay and --decay-after).
+        /// </summary>
+        public IEnumerable<(Option Option, Func<object?> Given, object? InRun)> RunDefining(ParseResult r, ResumedRun run) =>
+        [
+            Entry(r, Train, FullPath, run.Source.Train), Entry(r, Valid, FullPath, run.Source.Valid), Entry(r, Test, FullPath, run.Source.Test),
+            Entry(r, Corpus, d => Splits(Data.Corpus.FindSplits(d!)), Splits((run.Source.Train, run.Source.Valid, run.Source.Test))),
+            Entry(r, Format, f => f, (CorpusFormat?)run.Source.Format), Entry(r, SkipBlankLines, b => b, run.Source.SkipBlankLines),
+            Entry(r, MaxVocab, v => v, run.Source.MaxVocabulary), Entry(r, MinCount, v => v, run.Source.MinCount),
+            Entry(r, Cell, c => RecurrentLayers.ParseCell(c!), run.Model.Cell), Entry(r, Layers, v => v, run.Model.NumLayers),
+            Entry(r, Embed, v => v, run.Model.EmbeddingSize), Entry(r, Hidden, v => v, run.Model.HiddenSize),
+            Entry(r, Dropout, v => v, run.Model.Dropout), Entry(r, InitRange, v => v, run.Model.InitRange),
+            Entry(r, Batch, v => v, run.Batching.Batch), Entry(r, Bptt, v => v, run.Batching.Bptt), Entry(r, EvalEvery, v => v, run.Batching.EvalEvery),
+            Entry(r, Patience, v => v, run.Batching.Patience), Entry(r, CheckpointEvery, v => v, run.Batching.CheckpointEvery),
+            Entry(r, Epochs, v => v, run.Training.Epochs), Entry(r, Optimizer, v => v, run.Training.Optimizer), Entry(r, Lr, v => v, run.Training.LearningRate),
+            Entry(r, Momentum, v => v, run.Training.Momentum),
+            Entry(r, LrDecay, v => v, run.Training.Schedule == ScheduleKind.Constant ? null : run.Training.DecayFactor),
+            Entry(r, DecayAfter, v => v, run.Training.Schedule == ScheduleKind.StepDecay ? run.Training.DecayAfter : null),
+            Entry(r, Clip, CommonOptions.ClipNorm, run.Training.ClipNorm), Entry(r, HDetach, v => v, run.Training.HDetach), Entry(r, CDetach, v => v, run.Training.CDetach),
+            Entry(r, AnnealDetach, v => v, run.Training.AnnealDetachEpochs), Entry(r, Seed, v => v, run.Training.Seed),
+            Entry(r, InitFrom, FullPath, run.InitFrom),
+        ];
 
-        private static Option<int> Positive(string name, string description, int fallback)
-        {
-            var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback };
-            option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1"); });
-            return option;
-        }
+        private static (Option, Func<object?>, object?) Entry<T, TValue>(ParseResult r, Option<T> option, Func<T, TValue> read, TValue inRun) =>
+            (option, () => read(r.GetValue(option)!), inRun);
+
+        private static string FullPath(string? path) => Path.GetFullPath(path!);
+
+        private static string Splits((string Train, string Valid, string? Test) splits) =>
+            string.Join(", ", new[] { splits.Train, splits.Valid, splits.Test }.OfType<string>().Select(Path.GetFullPath));
     }
 
     private static int Run(ParseResult r, Options o)
     {
         var started = DateTime.UtcNow;
-        string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
-        Console.WriteLine(environment);
         string directory = r.GetValue(o.Out)!;
         bool resume = r.GetValue(o.Resume);
         string? initFrom = r.GetValue(o.InitFrom);
+        if (initFrom is not null) CommonOptions.RefuseGiven(r, "with --init-from (the parameters come from its model)", o.InitRange);
+        if (resume && r.GetValue(o.Force)) throw new OptionException("--force cannot be used with --resume (--resume continues the run in --out, --force replaces it)");
+        using var output = resume ? null : OutputDirectory.Claim(directory, r.GetValue(o.Force), ", add --resume to continue its run,");
+        string environment = CommonOptions.Configure(r.GetValue(o.Threads), r.GetValue(o.Kernels)!);
+        Console.WriteLine(environment);
         ModelConfig? model = null;
         TrainingOptions training;
         LanguageModelSettings batching;
@@ -101,13 +128,13 @@ public static class TrainCommand
         Vocabulary? vocabulary = null;
         if (resume)
         {
-            if (initFrom is not null) throw new OptionException("--init-from cannot be used with --resume (the checkpoint holds the parameters)");
-            var given = o.RunDefining.FirstOrDefault(option => r.GetResult(option) is { Implicit: false });
-            if (given is not null) throw new OptionException($"{given.Name} cannot be changed with --resume (the run's config.json fixes it)");
             (model, var root) = ModelFiles.ReadConfig(directory);
             training = ModelFiles.ReadSection<TrainingOptions>(directory, root, TrainingSection) ?? throw new InvalidDataException($"{directory}: config.json has no training section");
             batching = ModelFiles.ReadSection<LanguageModelSettings>(directory, root, BatchingSection) ?? throw new InvalidDataException($"{directory}: config.json has no batching section");
             source = ModelFiles.ReadSection<CorpusSource>(directory, root, DataSection) ?? throw new InvalidDataException($"{directory}: config.json has no data section");
+            if (root[DataSection]?["skip_blank_lines"] is null) source = source with { SkipBlankLines = true }; // runs from before blank lines counted
+            CheckResumed(r, o, new ResumedRun(model, training, batching, source, root[InitFromSection]?.GetValue<string>()), Path.Combine(directory, ModelFiles.ConfigFile));
+            initFrom = null; // the checkpoint holds the parameters
             vocabulary = Vocabulary.Load(Path.Combine(directory, ModelFiles.VocabularyFile));
         }
         else
@@ -126,7 +153,8 @@ public static class TrainCommand
         var corpus = LanguageModelCorpus.Load(source, vocabulary);
         Console.WriteLine($"corpus: {corpus.Train.Count:N0} training tokens, {corpus.Valid.Count:N0} validation tokens" +
             (corpus.Test is null ? "" : $", {corpus.Test.Count:N0} test tokens") +
-            $"; vocabulary {corpus.Vocabulary.Count:N0} ({corpus.Train.UnknownCount:N0} training words mapped to <unk>); read in {clock.Elapsed.TotalSeconds:F1} s");
+            $" (<eos> ending every line, {(source.SkipBlankLines ? "blank lines skipped" : "blank lines included")}); vocabulary {corpus.Vocabulary.Count:N0} " +
+            $"({corpus.Train.UnknownCount:N0} training words mapped to <unk>); read in {clock.Elapsed.TotalSeconds:F1} s");
         if (model is null)
         {
             model = new ModelConfig
@@ -162,21 +190,28 @@ public static class TrainCommand
         {
             var sections = new Dictionary<string, object> { [TrainingSection] = training, [BatchingSection] = batching, [DataSection] = source };
             if (initFrom is not null) sections[InitFromSection] = Path.GetFullPath(initFrom);
-            Directory.CreateDirectory(directory);
+            output!.Open();
             ModelFiles.WriteConfig(directory, model, sections);
             corpus.Vocabulary.Save(Path.Combine(directory, ModelFiles.VocabularyFile));
         }
-        var trainer = new LanguageModelTrainer(network, training, batching, corpus.Train.Ids, corpus.Valid.Ids, directory, rng.Split());
+        var trainer = new LanguageModelTrainer(network, training, batching, corpus.Train.Ids, corpus.Valid.Ids, directory, rng.Split())
+        {
+            Checkpointed = output is null ? null : output.Commit,
+        };
         Console.WriteLine($"model: {model.Cell.ToString().ToLowerInvariant()} {model.NumLayers}×{model.HiddenSize}, embedding {model.EmbeddingSize}, " +
             $"{network.Store.Length:N0} parameters{(initFrom is null ? "" : $" from {initFrom}")}; {trainer.Batches.Count:N0} windows of {batching.Bptt}×{batching.Batch} per epoch; run directory {directory}");
 
+        // Ctrl+C (SIGINT) and SIGTERM stop after the current update with a checkpoint; the exit code is 128 + the signal's number.
         using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        int stoppedBy = 0;
+        void OnSignal(PosixSignalContext signal)
         {
-            e.Cancel = true;
+            signal.Cancel = true;
+            stoppedBy = signal.Signal == PosixSignal.SIGTERM ? 143 : 130;
             stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         TrainingOutcome outcome;
         try
         {
@@ -186,14 +221,38 @@ public static class TrainCommand
         {
             throw new InvalidDataException($"training stopped: {e.Message}; the last checkpoint ({trainer.CheckpointPath}) and best model are intact", e);
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-        int exit = Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
-        RunReportOutput.Finish(r, directory, environment, started, quiet: r.GetValue(o.Json));
-        return exit;
+        Report(outcome, directory, corpus, batching, trainer, r.GetValue(o.Json));
+        RunReportOutput.Finish(r, directory, environment, started);
+        output?.Commit();
+        return outcome == TrainingOutcome.Interrupted ? stoppedBy : 0;
     }
+
+    /// <summary>What config.json records of the run that --resume continues.</summary>
+    private sealed record ResumedRun(ModelConfig Model, TrainingOptions Training, LanguageModelSettings Batching, CorpusSource Source, string? InitFrom);
+
+    /// <summary>
+    /// The original command line may be given again with --resume: every option given must have the run's value; a different one is
+    /// refused, naming both.
+    /// </summary>
+    private static void CheckResumed(ParseResult r, Options o, ResumedRun run, string config)
+    {
+        foreach (var (option, given, inRun) in o.RunDefining(r, run))
+        {
+            if (r.GetResult(option) is not { Implicit: false }) continue;
+            object? value = given();
+            if (!Equals(value, inRun))
+                throw new OptionException($"{option.Name} {Show(value)} differs from the run's {Show(inRun)} ({config}); --resume continues the run as it was");
+        }
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "(none)",
+        bool b => b ? "true" : "false",
+        Enum e => e.ToString().ToLowerInvariant(),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString()!,
+    };
 
     /// <summary>Throws unless the model directory of --init-from has this run's vocabulary and architecture options.</summary>
     private static void CheckInitFrom(string directory, ModelConfig model, Vocabulary vocabulary, Options o)
@@ -245,7 +304,7 @@ public static class TrainCommand
         return outcome;
     }
 
-    private static int Report(TrainingOutcome outcome, string directory, LanguageModelCorpus corpus,
+    private static void Report(TrainingOutcome outcome, string directory, LanguageModelCorpus corpus,
         LanguageModelSettings batching, LanguageModelTrainer trainer, bool json)
     {
         var lines = File.ReadLines(trainer.MetricsPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -256,31 +315,32 @@ public static class TrainCommand
             var (best, _, _) = ModelFiles.Load<float>(directory);
             test = Math.Exp(LanguageModelTrainer.Evaluate(best, corpus.Test.Ids, batching.EvalBatch, batching.Bptt).Loss);
         }
+        Console.WriteLine(outcome == TrainingOutcome.Interrupted
+            ? $"interrupted: checkpoint saved; continue with --resume --out {directory}"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{outcome.ToString().ToLowerInvariant()}: best validation perplexity {bestValid:F2}{(test is double t ? $", test perplexity {t:F2}" : "")}; model in {directory}"));
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { outcome = outcome.ToString().ToLowerInvariant(), best_valid_perplexity = bestValid, test_perplexity = test, directory }));
+            JsonOutput.Write(new
+            {
+                outcome = outcome.ToString().ToLowerInvariant(), best_valid_perplexity = bestValid, test_perplexity = test, directory,
+                train_tokens = corpus.Train.Count, valid_tokens = corpus.Valid.Count, test_tokens = corpus.Test?.Count,
+            });
         }
-        else
-        {
-            Console.WriteLine(outcome == TrainingOutcome.Interrupted
-                ? $"interrupted: checkpoint saved; continue with --resume --out {directory}"
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"{outcome.ToString().ToLowerInvariant()}: best validation perplexity {bestValid:F2}{(test is double t ? $", test perplexity {t:F2}" : "")}; model in {directory}"));
-        }
-        return outcome == TrainingOutcome.Interrupted ? 130 : 0;
     }
 
     private static CorpusSource Source(ParseResult r, Options o)
     {
-        string? train = r.GetValue(o.Train), valid = r.GetValue(o.Valid), test = r.GetValue(o.Test), data = r.GetValue(o.Data);
-        if (data is not null && (train ?? valid ?? test) is not null) throw new OptionException("give either --data or --train/--valid/--test, not both");
-        if (data is not null) (train, valid, test) = Corpus.FindSplits(data);
-        if (train is null || valid is null) throw new OptionException("--train and --valid (or --data) are required");
+        string? train = r.GetValue(o.Train), valid = r.GetValue(o.Valid), test = r.GetValue(o.Test), directory = r.GetValue(o.Corpus);
+        if (directory is not null && (train ?? valid ?? test) is not null) throw new OptionException("give either --corpus or --train/--valid/--test, not both");
+        if (directory is not null) (train, valid, test) = Data.Corpus.FindSplits(directory);
+        if (train is null || valid is null) throw new OptionException("--train and --valid (or --corpus) are required");
+        if (r.GetValue(o.MaxVocab) is int cap and < 2) throw new OptionException($"--max-vocab must be at least 2, for <unk> and <eos> (got {cap})");
         return new CorpusSource
         {
             Train = Path.GetFullPath(train), Valid = Path.GetFullPath(valid), Test = test is null ? null : Path.GetFullPath(test),
             Format = r.GetValue(o.Format) ?? Corpus.GuessFormat(train),
-            MaxVocabulary = r.GetValue(o.MaxVocab), MinCount = r.GetValue(o.MinCount),
+            MaxVocabulary = r.GetValue(o.MaxVocab), MinCount = r.GetValue(o.MinCount), SkipBlankLines = r.GetValue(o.SkipBlankLines),
         };
     }
 
@@ -288,10 +348,7 @@ public static class TrainCommand
     {
         double? decay = r.GetValue(o.LrDecay);
         int? after = r.GetValue(o.DecayAfter);
-        string clip = r.GetValue(o.Clip)!;
-        double? clipNorm = clip == "none" ? null
-            : double.TryParse(clip, NumberStyles.Float, CultureInfo.InvariantCulture, out double c) ? c
-            : throw new OptionException($"--clip must be a number or 'none' (got '{clip}')");
+        if (after is not null && decay is null) throw new OptionException("--decay-after applies only with --lr-decay (the factor to decay by)");
         var options = new TrainingOptions
         {
             Optimizer = r.GetValue(o.Optimizer)!,
@@ -300,7 +357,7 @@ public static class TrainCommand
             Schedule = after is not null ? ScheduleKind.StepDecay : decay is not null ? ScheduleKind.Plateau : ScheduleKind.Constant,
             DecayFactor = decay ?? 0.8,
             DecayAfter = after ?? 0,
-            ClipNorm = clipNorm,
+            ClipNorm = CommonOptions.ClipNorm(r.GetValue(o.Clip)),
             HDetach = r.GetValue(o.HDetach),
             CDetach = r.GetValue(o.CDetach),
             AnnealDetachEpochs = r.GetValue(o.AnnealDetach),
@@ -308,8 +365,7 @@ public static class TrainCommand
             Seed = r.GetValue(o.Seed),
         };
         options.Validate();
-        if (options.CDetach > 0 && RecurrentLayers.ParseCell(r.GetValue(o.Cell)!) is CellType.Gru or CellType.Rnn)
-            throw new OptionException($"--c-detach needs a cell state; {r.GetValue(o.Cell)} has none");
+        CommonOptions.CheckCDetach(options.CDetach, r.GetValue(o.Cell)!);
         return options;
     }
 }

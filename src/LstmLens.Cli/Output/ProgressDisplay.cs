@@ -8,7 +8,7 @@ namespace LstmLens.Cli.Output;
 public static class ProgressDisplay
 {
     /// <summary>True when a live bar can be drawn.</summary>
-    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    public static bool Interactive => !JsonOutput.Active && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>Runs <paramref name="work"/>, which calls its argument with the units done so far (of <paramref name="total"/>).</summary>
     public static void Run(string description, double total, Action<Action<double>> work)

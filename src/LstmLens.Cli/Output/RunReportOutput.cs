@@ -2,7 +2,6 @@
 // line printed at start-up, the CPU, when it started and how long it took) and report.html, the one page that
 // shows the directory (LstmLens.Reporting.RunReport). Not the report itself.
 using System.CommandLine;
-using LstmLens.Experiments;
 using LstmLens.Reporting;
 
 namespace LstmLens.Cli.Output;
@@ -11,16 +10,15 @@ namespace LstmLens.Cli.Output;
 public static class RunReportOutput
 {
     /// <summary>
-    /// Writes run.json and report.html into <paramref name="directory"/>; prints the report's path unless <paramref name="quiet"/>
-    /// (--json output stays one JSON document). Returns the report's path.
+    /// Writes run.json and report.html into <paramref name="directory"/> and prints the report's path. Returns the path.
     /// </summary>
-    public static string Finish(ParseResult parsed, string directory, string environment, DateTime started, bool quiet = false)
+    public static string Finish(ParseResult parsed, string directory, string environment, DateTime started)
     {
         ArgumentNullException.ThrowIfNull(parsed);
         RunFiles.WriteRecord(directory, parsed.CommandResult.Command.Name, CommandLine(parsed), environment, started, DateTime.UtcNow - started);
         var contents = RunReport.Write(directory);
         string path = Path.Combine(directory, RunReport.FileName);
-        if (!quiet) Console.WriteLine($"report: {path} ({Count(contents.Figures, "figure")}, {Count(contents.Tables, "table")})");
+        Console.WriteLine($"report: {path} ({Count(contents.Figures, "figure")}, {Count(contents.Tables, "table")})");
         return path;
     }
 

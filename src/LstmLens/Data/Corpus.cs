@@ -1,7 +1,10 @@
 // Readers for the three corpus formats: whitespace-tokenised text (one sentence per line), `word/TAG`
 // tagged text (Brown, PTB style) and CoNLL-U (Universal Dependencies). Each yields sentences whose
-// tags and dependency heads stay aligned with the words. Errors name the file and line. Not a
-// tokenizer and not a CoNLL-U validator beyond what the analyses rely on.
+// tags and dependency heads stay aligned with the words. Lines of the two text formats follow PyTorch's
+// word_language_model reader, the convention of every published PTB and WikiText perplexity: every line is
+// a sentence, a blank line an empty one (so the token stream gets an <eos> for it too), unless blank lines
+// are skipped on request. Errors name the file and line. Not a tokenizer and not a CoNLL-U validator beyond
+// what the analyses rely on.
 namespace LstmLens.Data;
 
 /// <summary>
@@ -31,22 +34,25 @@ public static class Corpus
     public static CorpusFormat GuessFormat(string path) =>
         Path.GetExtension(path).Equals(".conllu", StringComparison.OrdinalIgnoreCase) ? CorpusFormat.Conllu : CorpusFormat.Text;
 
-    /// <summary>Reads every sentence of <paramref name="path"/>; blank lines of text formats are skipped.</summary>
-    public static List<Sentence> Read(string path, CorpusFormat format)
+    /// <summary>
+    /// Reads every sentence of <paramref name="path"/>. A blank line of the text formats is an empty sentence (its &lt;eos&gt;
+    /// only), as PyTorch's word_language_model reads it, unless <paramref name="skipBlankLines"/>.
+    /// </summary>
+    public static List<Sentence> Read(string path, CorpusFormat format, bool skipBlankLines = false)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         var sentences = format switch
         {
-            CorpusFormat.Text => ReadLines(path, (words, _) => new Sentence(words)),
-            CorpusFormat.Tagged => ReadLines(path, SplitTags),
+            CorpusFormat.Text => ReadLines(path, skipBlankLines, (words, _) => new Sentence(words)),
+            CorpusFormat.Tagged => ReadLines(path, skipBlankLines, SplitTags),
             CorpusFormat.Conllu => ReadConllu(path),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
-        if (sentences.Count == 0) throw new InvalidDataException($"{path}: no sentences (empty file?)");
+        if (sentences.All(s => s.Words.Length == 0)) throw new InvalidDataException($"{path}: no sentences (empty file?)");
         return sentences;
     }
 
-    private static List<Sentence> ReadLines(string path, Func<string[], string, Sentence> parse)
+    private static List<Sentence> ReadLines(string path, bool skipBlankLines, Func<string[], string, Sentence> parse)
     {
         var sentences = new List<Sentence>();
         int lineNumber = 0;
@@ -55,7 +61,7 @@ public static class Corpus
             lineNumber++;
             if (line.Contains('\0')) throw new InvalidDataException($"{path}:{lineNumber}: binary data (NUL byte) in a text corpus");
             var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length > 0) sentences.Add(parse(words, $"{path}:{lineNumber}"));
+            if (words.Length > 0 || !skipBlankLines) sentences.Add(parse(words, $"{path}:{lineNumber}"));
         }
         return sentences;
     }

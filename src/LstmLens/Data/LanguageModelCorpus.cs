@@ -22,6 +22,9 @@ public sealed record CorpusSource
 
     /// <summary>Minimum training count of a word to get its own id.</summary>
     public int MinCount { get; init; } = 1;
+
+    /// <summary>Blank lines of text formats are skipped instead of read as an empty sentence (an &lt;eos&gt; alone).</summary>
+    public bool SkipBlankLines { get; init; }
 }
 
 /// <summary>Token streams of the splits and their vocabulary.</summary>
@@ -30,9 +33,9 @@ public sealed record LanguageModelCorpus(Vocabulary Vocabulary, TokenStream Trai
     /// <summary>Reads the splits; the vocabulary is built from training data unless one is given (resuming, evaluating).</summary>
     public static LanguageModelCorpus Load(CorpusSource source, Vocabulary? vocabulary = null)
     {
-        var train = Corpus.Read(source.Train, source.Format);
+        var train = Corpus.Read(source.Train, source.Format, source.SkipBlankLines);
         vocabulary ??= Vocabulary.Build(train.Select(s => (IReadOnlyList<string>)s.Words), source.MaxVocabulary, source.MinCount);
-        TokenStream Stream(string path) => TokenStream.From(Corpus.Read(path, source.Format), vocabulary);
+        TokenStream Stream(string path) => TokenStream.From(Corpus.Read(path, source.Format, source.SkipBlankLines), vocabulary);
         return new LanguageModelCorpus(vocabulary, TokenStream.From(train, vocabulary), Stream(source.Valid),
             source.Test is null ? null : Stream(source.Test));
     }

@@ -12,6 +12,7 @@ using System.Runtime.ExceptionServices;
 using System.Text;
 using LstmLens.Models;
 using LstmLens.Numerics;
+using LstmLens.Reporting;
 using LstmLens.Tasks;
 using LstmLens.Training;
 

@@ -5,6 +5,7 @@
 // the Slurm one submits them as a job array, and the collect step reads the finished run directories. Not
 // the executors themselves (Reproduction, SlurmJobs).
 using System.Text.Json;
+using LstmLens.Reporting;
 
 namespace LstmLens.Experiments;
 

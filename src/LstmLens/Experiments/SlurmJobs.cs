@@ -7,6 +7,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using LstmLens.Reporting;
 
 namespace LstmLens.Experiments;
 

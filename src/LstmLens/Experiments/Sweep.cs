@@ -6,6 +6,7 @@
 // runs them here or hands them to Slurm).
 using System.Globalization;
 using System.Text.Json;
+using LstmLens.Reporting;
 using LstmLens.Training;
 
 namespace LstmLens.Experiments;

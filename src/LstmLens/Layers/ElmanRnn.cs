@@ -73,7 +73,7 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
     {
         int h = HiddenSize;
         ReadOnlySpan<T> hOut = HiddenCache.AsSpan((t * Batch + b) * h, h);
-        Ensure(ref _scales, h);
+        Buffers.Grow(ref _scales, h);
         var scales = _scales.AsSpan(0, h);
         scales.Fill(T.One);
         K.TanhBackward(hOut, scales, scales);

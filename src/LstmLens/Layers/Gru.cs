@@ -54,8 +54,8 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
     private protected override void ForwardSteps(int steps, int batch)
     {
         int h = HiddenSize, g = GateWidth, w = GateCacheWidth, rows = steps * batch;
-        Ensure(ref _inputProjection, rows * g);
-        Ensure(ref _scratch, batch * g);
+        Buffers.Grow(ref _inputProjection, rows * g);
+        Buffers.Grow(ref _scratch, batch * g);
         ProjectInputs(rows, addRecurrentBias: false, _inputProjection);
         var zh = _scratch.AsSpan(0, batch * g);                               // [B, 3H] W_hh h_{t-1} + b_hh
         for (int t = 0; t < steps; t++)
@@ -93,7 +93,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
     private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
         int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, w = GateCacheWidth, bh = batch * h;
-        Ensure(ref _scratch, 2 * h);
+        Buffers.Grow(ref _scratch, 2 * h);
         var dh = HiddenGradient;                      // [B, H] gradient reaching h_t
         var dhdn = _scratch.AsSpan(0, h);             // [H] ∂h_t/∂n = 1 - z
         var dhdz = _scratch.AsSpan(h, h);             // [H] ∂h_t/∂z = h_{t-1} - n
@@ -151,7 +151,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
     private protected override void LinearizeStep(int t, int b, Span<T> recurrent, Span<T> input, Span<T> carry)
     {
         int h = HiddenSize, w = GateCacheWidth;
-        Ensure(ref _scales, 4 * h);
+        Buffers.Grow(ref _scales, 4 * h);
         ReadOnlySpan<T> gates = GateCache.AsSpan((t * Batch + b) * w, w), hPrev = PreviousHidden(t).Slice(b * h, h);
         ReadOnlySpan<T> r = gates[..h], z = gates.Slice(h, h), n = gates.Slice(2 * h, h), hn = gates.Slice(3 * h, h);
         Span<T> scaleR = _scales.AsSpan(0, h), scaleZ = _scales.AsSpan(h, h), gamma = _scales.AsSpan(2 * h, h), gammaR = _scales.AsSpan(3 * h, h);
@@ -195,7 +195,7 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
         ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents)
     {
         int h = HiddenSize, g = GateWidth, w = GateCacheWidth, batch = Batch, rows = lanes.Length * directions, block = rows * h;
-        Ensure(ref _scratch, 2 * rows * g + 2 * h);
+        Buffers.Grow(ref _scratch, 2 * rows * g + 2 * h);
         var dZx = _scratch.AsSpan(0, rows * g);          // [L·K, 3H] W_ih dx_t
         var dZh = _scratch.AsSpan(rows * g, rows * g);   // [L·K, 3H] W_hh dh_{t-1}
         var dhdn = _scratch.AsSpan(2 * rows * g, h);     // [H] 1 - z

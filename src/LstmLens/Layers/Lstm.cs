@@ -47,7 +47,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
     private protected override void ForwardSteps(int steps, int batch)
     {
         int h = HiddenSize, g = GateWidth, rows = steps * batch;
-        Ensure(ref _tanhCells, rows * h);
+        Buffers.Grow(ref _tanhCells, rows * h);
         ProjectInputs(rows, addRecurrentBias: true, GateCache); // Z_x for all steps, then += W_hh h_{t-1} per step
         for (int t = 0; t < steps; t++)
         {
@@ -68,7 +68,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
     private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
         int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, bh = batch * h;
-        Ensure(ref _scratch, bh);
+        Buffers.Grow(ref _scratch, bh);
         var dh = HiddenGradient;                // [B, H] gradient reaching h_t
         var dc = CellGradient;                  // [B, H] gradient reaching c_t
         var dcPrev = _scratch.AsSpan(0, bh);    // [B, H] gradient reaching c_{t-1}
@@ -106,7 +106,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
     private protected override void LinearizeStep(int t, int b, Span<T> recurrent, Span<T> input, Span<T> carry)
     {
         int h = HiddenSize, g = GateWidth;
-        Ensure(ref _scales, 4 * h);
+        Buffers.Grow(ref _scales, 4 * h);
         ReadOnlySpan<T> gates = GateCache.AsSpan((t * Batch + b) * g, g), cPrev = PreviousCell(t).Slice(b * h, h),
             tanhC = _tanhCells.AsSpan((t * Batch + b) * h, h);
         ReadOnlySpan<T> i = gates[..h], f = gates.Slice(h, h), gg = gates.Slice(2 * h, h), o = gates.Slice(3 * h, h);
@@ -142,7 +142,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
         ReadOnlySpan<T> inputTangents, int inputSteps, Span<T> hiddenTangents, Span<T> cellTangents)
     {
         int h = HiddenSize, g = GateWidth, batch = Batch, rows = lanes.Length * directions, block = rows * h;
-        Ensure(ref _scratch, rows * g + block);
+        Buffers.Grow(ref _scratch, rows * g + block);
         var dz = _scratch.AsSpan(0, rows * g);           // [L·K, 4H] tangent of the pre-activations
         var dcOwn = _scratch.AsSpan(rows * g, block);    // [L·K, H] tangent of c when the caller skips it
         for (int tau = 0; tau < steps; tau++)

@@ -103,7 +103,7 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
     private protected override void ForwardSteps(int steps, int batch)
     {
         int h = HiddenSize, g = GateWidth, nb = BlockCount, s = BlockSize, rows = steps * batch;
-        Ensure(ref _squashedCells, rows * h);
+        Buffers.Grow(ref _squashedCells, rows * h);
         ProjectInputs(rows, addRecurrentBias: true, GateCache); // Z_x for all steps, then += W_hh h_{t-1} per step
         for (int t = 0; t < steps; t++)
         {
@@ -138,7 +138,7 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
     private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
         int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, nb = BlockCount, s = BlockSize, bh = batch * h;
-        Ensure(ref _scratch, h);
+        Buffers.Grow(ref _scratch, h);
         var dh = HiddenGradient;                // [B, H] gradient reaching h_t
         var dc = CellGradient;                  // [B, H] gradient reaching c_t
         var u = _scratch.AsSpan(0, h);          // [H] squash derivative workspace
@@ -191,7 +191,7 @@ public sealed class Lstm1997<T> : RecurrentLayer<T> where T : unmanaged, IFloati
     {
         int h = HiddenSize, g = GateWidth, nb = BlockCount, s = BlockSize, batch = Batch;
         int rows = lanes.Length * directions, block = rows * h;
-        Ensure(ref _scratch, rows * g + block + h);
+        Buffers.Grow(ref _scratch, rows * g + block + h);
         var dz = _scratch.AsSpan(0, rows * g);           // [L·K, G] tangent of the nets
         var dcOwn = _scratch.AsSpan(rows * g, block);    // [L·K, H] tangent of c when the caller skips it
         var u = _scratch.AsSpan(rows * g + block, h);    // [H] squash derivative workspace

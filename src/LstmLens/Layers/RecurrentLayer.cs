@@ -162,10 +162,10 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         int h = HiddenSize, rows = steps * batch, stateLength = StateCount * batch * h;
-        CheckLength(input, rows * InputSize, nameof(input));
-        CheckLength(output, rows * h, nameof(output));
-        if (!initialState.IsEmpty) CheckLength(initialState, stateLength, nameof(initialState));
-        if (!finalState.IsEmpty) CheckLength(finalState, stateLength, nameof(finalState));
+        Checks.Length(input.Length, rows * InputSize, nameof(input));
+        Checks.Length(output.Length, rows * h, nameof(output));
+        if (!initialState.IsEmpty) Checks.Length(initialState.Length, stateLength, nameof(initialState));
+        if (!finalState.IsEmpty) Checks.Length(finalState.Length, stateLength, nameof(finalState));
 
         Reserve(steps, batch);
         DrawDetachMasks(steps);
@@ -197,10 +197,10 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     {
         int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, rows = steps * batch;
         if (steps == 0) throw new InvalidOperationException("Backward called before Forward");
-        CheckLength(dOutput, rows * h, nameof(dOutput));
-        if (!dFinalState.IsEmpty) CheckLength(dFinalState, StateCount * batch * h, nameof(dFinalState));
-        if (!dInitialState.IsEmpty) CheckLength(dInitialState, StateCount * batch * h, nameof(dInitialState));
-        if (!dInput.IsEmpty) CheckLength(dInput, rows * InputSize, nameof(dInput));
+        Checks.Length(dOutput.Length, rows * h, nameof(dOutput));
+        if (!dFinalState.IsEmpty) Checks.Length(dFinalState.Length, StateCount * batch * h, nameof(dFinalState));
+        if (!dInitialState.IsEmpty) Checks.Length(dInitialState.Length, StateCount * batch * h, nameof(dInitialState));
+        if (!dInput.IsEmpty) Checks.Length(dInput.Length, rows * InputSize, nameof(dInput));
 
         var stateGradient = StateGradient.AsSpan(0, StateCount * batch * h);
         if (dFinalState.IsEmpty) stateGradient.Clear();
@@ -242,9 +242,9 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         ArgumentOutOfRangeException.ThrowIfLessThan(directions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         if (inputSteps < 1 || inputSteps > steps) throw new ArgumentOutOfRangeException(nameof(inputSteps));
-        CheckLength(inputTangents, inputSteps * laneRows * InputSize, nameof(inputTangents));
-        CheckLength(hiddenTangents, steps * laneRows * h, nameof(hiddenTangents));
-        if (StateCount == 2 && !cellTangents.IsEmpty) CheckLength(cellTangents, steps * laneRows * h, nameof(cellTangents));
+        Checks.Length(inputTangents.Length, inputSteps * laneRows * InputSize, nameof(inputTangents));
+        Checks.Length(hiddenTangents.Length, steps * laneRows * h, nameof(hiddenTangents));
+        if (StateCount == 2 && !cellTangents.IsEmpty) Checks.Length(cellTangents.Length, steps * laneRows * h, nameof(cellTangents));
         foreach (var lane in lanes)
         {
             if (lane.Batch < 0 || lane.Batch >= Batch || lane.Start < 0 || lane.Start + steps > Steps)
@@ -282,9 +282,9 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (w == 0) throw new NotSupportedException($"{Cell} layers have no factored step Jacobian; use PropagateTangents");
         if ((uint)t >= (uint)Steps || (uint)b >= (uint)Batch)
             throw new ArgumentOutOfRangeException(nameof(t), $"step {t}, element {b} is outside the last forward pass ({Steps} steps × {Batch})");
-        CheckLength(recurrent, w * HiddenSize, nameof(recurrent));
-        CheckLength(input, w * InputSize, nameof(input));
-        CheckLength(carry, LinearizedCarryWidth, nameof(carry));
+        Checks.Length(recurrent.Length, w * HiddenSize, nameof(recurrent));
+        Checks.Length(input.Length, w * InputSize, nameof(input));
+        Checks.Length(carry.Length, LinearizedCarryWidth, nameof(carry));
         recurrent.Clear();
         input.Clear();
         LinearizeStep(t, b, recurrent, input, carry);
@@ -379,8 +379,8 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     internal void FreezeDetachedPaths()
     {
         int bh = Batch * HiddenSize;
-        Ensure(ref _frozenHidden, Steps * bh);
-        Ensure(ref _frozenCell, Steps * bh);
+        Buffers.Grow(ref _frozenHidden, Steps * bh);
+        Buffers.Grow(ref _frozenCell, Steps * bh);
         for (int t = 0; t < Steps; t++)
         {
             PreviousHidden(t).CopyTo(_frozenHidden.AsSpan(t * bh, bh));
@@ -430,23 +430,17 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
             dz.Clear();
     }
 
-    /// <summary>Grows a buffer to at least <paramref name="length"/> elements (no allocation once warm).</summary>
-    private protected static void Ensure(ref T[] buffer, int length)
-    {
-        if (buffer.Length < length) buffer = new T[length];
-    }
-
     private void Reserve(int steps, int batch)
     {
         int rows = steps * batch, h = HiddenSize;
-        Ensure(ref InputCache, rows * InputSize);
-        Ensure(ref InitialState, StateCount * batch * h);
-        Ensure(ref GateCache, rows * GateCacheWidth);
-        if (StateCount == 2) Ensure(ref CellCache, rows * h);
-        Ensure(ref HiddenCache, rows * h);
-        Ensure(ref GradX, rows * GateWidth);
-        Ensure(ref StateGradient, StateCount * batch * h);
-        if (!SharesProjectionGradient) Ensure(ref GradH, rows * GateWidth);
+        Buffers.Grow(ref InputCache, rows * InputSize);
+        Buffers.Grow(ref InitialState, StateCount * batch * h);
+        Buffers.Grow(ref GateCache, rows * GateCacheWidth);
+        if (StateCount == 2) Buffers.Grow(ref CellCache, rows * h);
+        Buffers.Grow(ref HiddenCache, rows * h);
+        Buffers.Grow(ref GradX, rows * GateWidth);
+        Buffers.Grow(ref StateGradient, StateCount * batch * h);
+        if (!SharesProjectionGradient) Buffers.Grow(ref GradH, rows * GateWidth);
         if (_hDetached.Length < steps)
         {
             _hDetached = new bool[steps];
@@ -475,10 +469,4 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>True for cells whose gradient never flows back in time through h (the 1997 truncation).</summary>
     private protected virtual bool AlwaysDetachHidden => false;
-
-    private protected static void CheckLength(ReadOnlySpan<T> span, int expected, string name)
-    {
-        if (span.Length != expected)
-            throw new ArgumentException($"{name} has {span.Length} elements; expected {expected}", name);
-    }
 }

@@ -8,6 +8,9 @@ namespace LstmLens.Layers;
 /// <summary>Factory for recurrent layers.</summary>
 public static class RecurrentLayers
 {
+    /// <summary>The cell names of the command line, in <see cref="CellType"/> order.</summary>
+    public static IReadOnlyList<string> CellNames { get; } = ["lstm", "lstm1997", "gru", "rnn"];
+
     /// <summary>Parses a cell name as used on the command line: lstm, lstm1997, gru, rnn.</summary>
     public static CellType ParseCell(string name) => name.ToLowerInvariant() switch
     {

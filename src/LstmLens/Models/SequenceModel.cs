@@ -300,27 +300,22 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
     private void Reserve(int n, int rows)
     {
         int h = Config.HiddenSize, inputWidth = Stack.InputSize, outputs = Config.OutputSize;
-        Grow(ref _stackInput, n * inputWidth);
-        Grow(ref _hidden, n * h);
-        Grow(ref _dHidden, n * h);
-        Grow(ref _logits, rows * outputs);
-        Grow(ref _dLogits, rows * outputs);
-        Grow(ref _logSumExp, rows);
-        Grow(ref _scoredRows, n);
-        Grow(ref _maskedTargetIds, n);
+        Buffers.Grow(ref _stackInput, n * inputWidth);
+        Buffers.Grow(ref _hidden, n * h);
+        Buffers.Grow(ref _dHidden, n * h);
+        Buffers.Grow(ref _logits, rows * outputs);
+        Buffers.Grow(ref _dLogits, rows * outputs);
+        Buffers.Grow(ref _logSumExp, rows);
+        Buffers.Grow(ref _scoredRows, n);
+        Buffers.Grow(ref _maskedTargetIds, n);
         if (!Config.ScoresEveryStep)
         {
-            Grow(ref _lastRows, rows);
-            Grow(ref _headInput, rows * h);
-            Grow(ref _dHeadInput, rows * h);
+            Buffers.Grow(ref _lastRows, rows);
+            Buffers.Grow(ref _headInput, rows * h);
+            Buffers.Grow(ref _dHeadInput, rows * h);
         }
         if (Embedding is null) return;
-        Grow(ref _tokens, n);
-        Grow(ref _dStackInput, n * inputWidth);
-    }
-
-    private static void Grow<TElement>(ref TElement[] buffer, int length)
-    {
-        if (buffer.Length < length) buffer = new TElement[length];
+        Buffers.Grow(ref _tokens, n);
+        Buffers.Grow(ref _dStackInput, n * inputWidth);
     }
 }

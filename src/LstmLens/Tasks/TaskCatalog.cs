@@ -55,7 +55,13 @@ public static class TaskCatalog
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var p = parameters;
-        if (p.Encoding is not null && name != "copying") throw new OptionException($"--encoding applies to the copying task, not {name}");
+        if (Names.Contains(name))
+        {
+            var uses = OptionsOf(name);
+            var ignored = Given(p).FirstOrDefault(option => !uses.Contains(option));
+            if (ignored is not null)
+                throw new OptionException($"{ignored} does not apply to {name} (its options: {(uses.Count == 0 ? "none" : string.Join(", ", uses))})");
+        }
         try
         {
             return name switch
@@ -83,6 +89,31 @@ public static class TaskCatalog
         {
             throw new OptionException($"{name}: {OptionOf(e.ParamName)} is out of range ({e.ActualValue})", e);
         }
+    }
+
+    /// <summary>The task options <paramref name="name"/> reads (--permuted stands for a permutation seed).</summary>
+    public static IReadOnlyList<string> OptionsOf(string name) => name switch
+    {
+        "longlag-2a" or "longlag-2b" => ["--delay"],
+        "longlag-2c" => ["--p", "--q"],
+        "two-sequence-3a" or "two-sequence-3b" or "two-sequence-3c" => ["--length", "--informative"],
+        "adding" or "multiplication" => ["--length"],
+        "copying" => ["--delay", "--symbols", "--alphabet", "--encoding"],
+        "pixel" => ["--images", "--labels", "--permuted"],
+        _ => [],
+    };
+
+    // The options behind the parameters that are set.
+    private static IEnumerable<string> Given(TaskParameters p)
+    {
+        (string Option, bool Set)[] all =
+        [
+            ("--delay", p.Delay is not null), ("--length", p.Length is not null), ("--p", p.P is not null), ("--q", p.Q is not null),
+            ("--informative", p.Informative is not null), ("--symbols", p.Symbols is not null), ("--alphabet", p.Alphabet is not null),
+            ("--encoding", p.Encoding is not null), ("--images", p.Images is not null), ("--labels", p.Labels is not null),
+            ("--permuted", p.PermutationSeed is not null),
+        ];
+        return all.Where(o => o.Set).Select(o => o.Option);
     }
 
     /// <summary>

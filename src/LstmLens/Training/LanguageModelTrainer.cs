@@ -107,6 +107,9 @@ public sealed class LanguageModelTrainer
     /// </summary>
     public Action<LanguageModelValidation>? Validated { get; init; }
 
+    /// <summary>Called after every checkpoint is written (a caller can take the run as safe on disk from then on).</summary>
+    public Action? Checkpointed { get; init; }
+
     /// <summary>Path of the resumable checkpoint.</summary>
     public string CheckpointPath => Path.Combine(_directory, TrainingCheckpoint.FileName);
 
@@ -157,13 +160,12 @@ public sealed class LanguageModelTrainer
                     if (Patience(position)) return Finish(position, carried, TrainingOutcome.EarlyStopped);
                 }
                 if (stop.IsCancellationRequested) return Finish(position with { MetricsLines = metrics.Lines }, carried, TrainingOutcome.Interrupted);
-                if (position.Updates % _settings.CheckpointEvery == 0)
-                    TrainingCheckpoint.Save(CheckpointPath, _model, _updater.Optimizer, carried, position with { MetricsLines = metrics.Lines });
+                if (position.Updates % _settings.CheckpointEvery == 0) Save(carried, position with { MetricsLines = metrics.Lines });
             }
             position = Validate(position, metrics, epoch, endOfEpoch: true);
             position = position with { Epoch = epoch + 1, Window = 0, TrainLossSum = 0, TrainTokens = 0 };
             if (Patience(position)) return Finish(position, carried, TrainingOutcome.EarlyStopped);
-            TrainingCheckpoint.Save(CheckpointPath, _model, _updater.Optimizer, carried, position with { MetricsLines = metrics.Lines });
+            Save(carried, position with { MetricsLines = metrics.Lines });
         }
         return TrainingOutcome.Completed;
     }
@@ -274,7 +276,13 @@ public sealed class LanguageModelTrainer
 
     private TrainingOutcome Finish(TrainerPosition position, ReadOnlySpan<float> carried, TrainingOutcome outcome)
     {
-        TrainingCheckpoint.Save(CheckpointPath, _model, _updater.Optimizer, carried, position);
+        Save(carried, position);
         return outcome;
+    }
+
+    private void Save(ReadOnlySpan<float> carried, TrainerPosition position)
+    {
+        TrainingCheckpoint.Save(CheckpointPath, _model, _updater.Optimizer, carried, position);
+        Checkpointed?.Invoke();
     }
 }

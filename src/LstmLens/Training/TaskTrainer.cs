@@ -40,7 +40,7 @@ public sealed record TaskTrainingOptions
     {
         if (BatchSize < 1) throw new OptionException($"--batch must be at least 1 (got {BatchSize})");
         if (MaxSequences < 1) throw new OptionException($"--max-sequences must be at least 1 (got {MaxSequences})");
-        if (EvaluateEvery < 1) throw new OptionException($"--eval-every must be at least 1 (got {EvaluateEvery})");
+        if (EvaluateEvery < 1) throw new OptionException($"--eval-every-sequences must be at least 1 (got {EvaluateEvery})");
         if (EvaluationSequences < 1) throw new OptionException($"--eval-sequences must be at least 1 (got {EvaluationSequences})");
     }
 }

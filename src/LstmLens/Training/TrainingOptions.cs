@@ -69,6 +69,8 @@ public sealed record TrainingOptions
         if (AnnealDetachEpochs > 0 && HDetach == 0 && CDetach == 0)
             throw new OptionException("--anneal-detach needs --h-detach or --c-detach");
         if (Epochs < 1) throw new OptionException($"--epochs must be at least 1 (got {Epochs})");
+        if (AnnealDetachEpochs >= Epochs)
+            throw new OptionException($"--anneal-detach {AnnealDetachEpochs} must be less than --epochs {Epochs}, or detaching would never happen");
     }
 
     /// <summary>Learning rate for epoch <paramref name="epoch"/> (0-based) under a step-decay or constant schedule.</summary>

@@ -1,6 +1,7 @@
 // Softmax regression as a separability check (Verwimp et al. appendix 9): its loss gradient matches
 // finite differences; separable classes score 1 on held-out rows, XOR does not (until its product
 // feature is added); the split is stratified and seeded; features are standardised internally.
+using LstmLens.Layers;
 using LstmLens.Analysis;
 using LstmLens.Numerics;
 using LstmLens.Training;

@@ -7,7 +7,7 @@ public class BenchCommandTests
     [Fact]
     public void Bench_reports_throughput_memory_and_allocations_as_json()
     {
-        var (exit, output, error) = CliRunner.Run("bench", "--configs", "copy", "--iters", "1", "--threads", "1", "--json");
+        var (exit, output, error) = CliRunner.Run("bench", "--configs", "copy", "--steps", "1", "--threads", "1", "--json");
         Assert.True(exit == 0, error);
         var result = JsonDocument.Parse(output.Trim()).RootElement;
         Assert.Equal("copy", result.GetProperty("config").GetString());

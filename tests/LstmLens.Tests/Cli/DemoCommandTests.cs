@@ -34,7 +34,7 @@ public sealed class DemoCommandTests : IDisposable
         double best = File.ReadLines(Path.Combine(run, "model", "metrics.jsonl"))
             .Min(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("valid_perplexity").GetDouble());
         Assert.Contains(best.ToString("F3", System.Globalization.CultureInfo.InvariantCulture), summary);
-        Assert.Empty(Directory.GetDirectories(_dir.Path, ".demo.partial-*"));
+        Assert.Empty(Directory.GetDirectories(_dir.Path, ".demo.replaced-*"));
         Assert.Contains("How the prediction is composed: ", output);
         CheckDecomposition(run);
 

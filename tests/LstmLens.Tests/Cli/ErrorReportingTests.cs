@@ -65,7 +65,7 @@ public class ErrorReportingTests
     [Fact]
     public void Openblas_kernels_without_the_library_are_a_usage_error()
     {
-        string[] args = ["bench", "--kernels", "openblas", "--configs", "copy", "--iters", "1", "--threads", "1"];
+        string[] args = ["bench", "--kernels", "openblas", "--configs", "copy", "--steps", "1", "--threads", "1"];
         if (!Compute.IsAvailable("openblas"))
         {
             var (exit, output, error) = CliRunner.Run(args);

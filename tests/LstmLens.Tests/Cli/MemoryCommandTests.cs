@@ -32,7 +32,7 @@ public sealed class MemoryCommandTests : IDisposable
     public void Writes_the_tables_and_agrees_with_the_library()
     {
         var (exit, stdout, stderr) = CliRunner.Run("memory", "--model", Path.Combine(Fixtures, "lstm"), "--data", _tagged, "--format", "tagged",
-            "--layer", "1", "--max-delay", "8", "--group", "all", "--group", "pos:NN", "--group", "word:the", "--per-word", "--min-count", "5",
+            "--layer", "1", "--max-delay", "8", "--group", "all", "--group", "pos:NN", "--group", "word:the", "--per-word", "--min-occurrences", "5",
             "--difference", "pos:NN", "pos:VBD", "--precision", "float64", "--threads", "1", "--out", Out("run"));
         Assert.True(exit == 0, stderr);
         Assert.Contains("normalised by the embedding covariance", stdout);

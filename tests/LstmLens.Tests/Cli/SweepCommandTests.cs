@@ -9,7 +9,7 @@ public class SweepCommandTests
     /// <summary>A sweep of 2 × 2 grid points × 2 seeds of a copying task that trains in a fraction of a second.</summary>
     internal static string[] Tiny(string output) =>
         ["sweep", "--grid", "lr=0.01,0.05 hidden=4,8", "--seeds", "2", "--out", output, "--",
-            "task", "copying", "--delay", "3", "--symbols", "2", "--alphabet", "3", "--max-sequences", "320", "--eval-every", "160", "--eval-sequences", "32", "--threads", "1"];
+            "task", "copying", "--delay", "3", "--symbols", "2", "--alphabet", "3", "--max-sequences", "320", "--eval-every-sequences", "160", "--eval-sequences", "32", "--threads", "1"];
 
     [Fact]
     public void A_local_sweep_runs_every_point_and_seed_and_summarizes_the_final_metrics()

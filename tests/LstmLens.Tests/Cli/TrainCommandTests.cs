@@ -30,7 +30,7 @@ public sealed class TrainCommandTests : IDisposable
     {
         var options = new Dictionary<string, string>
         {
-            ["--data"] = _dir.Path, ["--embed"] = "8", ["--hidden"] = "12", ["--batch"] = "4", ["--bptt"] = "8", ["--epochs"] = "3",
+            ["--corpus"] = _dir.Path, ["--embed"] = "8", ["--hidden"] = "12", ["--batch"] = "4", ["--bptt"] = "8", ["--epochs"] = "3",
             ["--dropout"] = "0.2", ["--h-detach"] = "0.25", ["--lr-decay"] = "0.5", ["--eval-every"] = "25", ["--checkpoint-every"] = "5",
             ["--threads"] = "1", ["--out"] = Out(run),
         };
@@ -55,7 +55,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.InRange(perplexity, 2, 14); // better than uniform over 14 tokens
         Assert.Contains($"test perplexity {perplexity:F2}", output);
 
-        var (sampleExit, sample, _) = CliRunner.Run("sample", "--model", Out("run"), "--length", "20", "--seed", "4");
+        var (sampleExit, sample, _) = CliRunner.Run("sample", "--model", Out("run"), "--tokens", "20", "--seed", "4");
         Assert.Equal(0, sampleExit);
         Assert.All(sample.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries), w => Assert.Contains(w, File.ReadAllText(Path.Combine(Out("run"), "vocab.txt"))));
     }
@@ -63,6 +63,7 @@ public sealed class TrainCommandTests : IDisposable
     [Theory]
     [InlineData("KILL", 137)]
     [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
     public void A_run_stopped_by_a_signal_and_resumed_equals_the_uninterrupted_run(string signal, int stoppedExit)
     {
         Assert.Equal(0, CliRunner.Run(Train("whole")).Exit);
@@ -80,7 +81,7 @@ public sealed class TrainCommandTests : IDisposable
             using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString()])) kill.WaitForExit();
             process.WaitForExit();
             Assert.Equal(stoppedExit, process.ExitCode);
-            if (signal == "INT") Assert.Contains("checkpoint saved", process.StandardOutput.ReadToEnd());
+            if (signal != "KILL") Assert.Contains("checkpoint saved", process.StandardOutput.ReadToEnd());
         }
         var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("stopped"), "--threads", "1");
         Assert.True(exit == 0, error);
@@ -108,15 +109,54 @@ public sealed class TrainCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Resume_accepts_the_original_command_line()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("fixed", "--epochs", "1", "--clip", "5.0")).Exit);
+        var (exit, output, error) = CliRunner.Run(Train("fixed", "--epochs", "1", "--clip", "5", "--resume", "true"));
+        Assert.True(exit == 0, error);
+        Assert.Contains("completed: best validation perplexity", output);
+    }
+
     [Theory]
-    [InlineData("--hidden", "--hidden cannot be changed with --resume")]
-    [InlineData("--epochs", "--epochs cannot be changed with --resume")]
-    public void Resume_refuses_options_that_would_change_the_run(string option, string message)
+    [InlineData("--hidden", "5", "--hidden 5 differs from the run's 12")]
+    [InlineData("--epochs", "5", "--epochs 5 differs from the run's 3")]
+    [InlineData("--clip", "none", "--clip (none) differs from the run's 5")]
+    [InlineData("--lr-decay", "0.8", "--lr-decay 0.8 differs from the run's 0.5")]
+    [InlineData("--decay-after", "2", "--decay-after 2 differs from the run's (none)")]
+    [InlineData("--cell", "gru", "--cell gru differs from the run's lstm")]
+    [InlineData("--skip-blank-lines", "true", "--skip-blank-lines true differs from the run's false")]
+    public void Resume_refuses_a_different_value_naming_both(string option, string value, string message)
     {
         Assert.Equal(0, CliRunner.Run(Train("fixed")).Exit);
-        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("fixed"), option, "5");
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("fixed"), option, value);
         Assert.Equal(2, exit);
+        Assert.Single(error.Trim().Split('\n'));
         Assert.Contains(message, error);
+        Assert.Contains(Path.Combine(Out("fixed"), "config.json"), error);
+    }
+
+    [Fact]
+    public void Resume_refuses_other_data()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("fixed", "--epochs", "1")).Exit);
+        string other = Path.Combine(_dir.Path, "other");
+        Directory.CreateDirectory(other);
+        foreach (string split in new[] { "train", "valid" }) File.Copy(Path.Combine(_dir.Path, $"{split}.txt"), Path.Combine(other, $"{split}.txt"));
+        string train = Path.Combine(_dir.Path, "train.txt"), valid = Path.Combine(_dir.Path, "valid.txt"), test = Path.Combine(_dir.Path, "test.txt");
+        (string[] Args, string Message)[] cases =
+        [
+            (["--corpus", other], $"--corpus {Path.Combine(other, "train.txt")}, {Path.Combine(other, "valid.txt")} differs from the run's {train}, {valid}, {test}"),
+            (["--train", valid], $"--train {valid} differs from the run's {train}"),
+            (["--test", train], $"--test {train} differs from the run's {test}"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var (exit, _, error) = CliRunner.Run(["train", "--resume", "--out", Out("fixed"), .. args]);
+            Assert.True(exit == 2, $"{string.Join(' ', args)}: exit {exit}, {error}");
+            Assert.Contains(message, error);
+        }
+        Assert.Equal(0, CliRunner.Run("train", "--resume", "--out", Out("fixed"), "--train", train, "--valid", valid, "--test", test).Exit);
     }
 
     [Fact]
@@ -141,13 +181,14 @@ public sealed class TrainCommandTests : IDisposable
         string empty = _dir.Write("empty.txt", "\n\n");
         (string[] Args, int Exit, string Message)[] cases =
         [
-            (["train", "--train", empty, "--valid", empty, "--out", Out("keep")], 1, "no sentences"),
-            (["train", "--data", _dir.Path, "--train", empty], 2, "either --data or --train"),
+            (["train", "--train", empty, "--valid", empty, "--out", Out("keep"), "--force"], 1, "no sentences"),
+            (["train", "--corpus", _dir.Path, "--out", Out("keep")], 2, $"--out {Out("keep")} is not empty; choose a new directory, add --resume to continue its run, or add --force to replace it"),
+            (["train", "--corpus", _dir.Path, "--train", empty], 2, "either --corpus or --train"),
             (["train", "--train", Path.Combine(_dir.Path, "missing.txt"), "--valid", empty], 1, "missing.txt"),
-            (["train", "--data", _dir.Path, "--clip", "lots"], 2, "--clip"),
-            (["train", "--data", _dir.Path, "--momentum", "0.9", "--optimizer", "adam"], 2, "--momentum"),
-            (["train", "--data", _dir.Path, "--batch", "0"], 2, "--batch"),
-            (["train", "--data", _dir.Path, "--no-such-option"], 2, "--no-such-option"),
+            (["train", "--corpus", _dir.Path, "--clip", "lots"], 2, "--clip"),
+            (["train", "--corpus", _dir.Path, "--momentum", "0.9", "--optimizer", "adam"], 2, "--momentum"),
+            (["train", "--corpus", _dir.Path, "--batch", "0"], 2, "--batch"),
+            (["train", "--corpus", _dir.Path, "--no-such-option"], 2, "--no-such-option"),
             (["eval", "--model", _dir.Path, "--data", empty], 1, "config.json"),
         ];
         foreach (var (args, expectedExit, message) in cases)
@@ -158,6 +199,39 @@ public sealed class TrainCommandTests : IDisposable
             Assert.Contains(message, error);
         }
         Assert.Equal(model, File.ReadAllBytes(Path.Combine(Out("keep"), "model.safetensors")));
+    }
+
+    [Fact]
+    public void Force_replaces_a_run_only_once_the_new_run_has_a_checkpoint()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
+        string run = Out("run");
+        string notes = Path.Combine(run, "notes.txt");
+        File.WriteAllText(notes, "mine");
+        byte[] model = File.ReadAllBytes(Path.Combine(run, "model.safetensors"));
+
+        // A new run that diverges at its first updates, before any checkpoint: the earlier run comes back whole.
+        var (exit, _, error) = CliRunner.Run(Train("run", "--force", "true", "--lr", "1e38", "--clip", "none", "--checkpoint-every", "1000"));
+        Assert.True(exit == 1, error);
+        Assert.Equal("mine", File.ReadAllText(notes));
+        Assert.Equal(model, File.ReadAllBytes(Path.Combine(run, "model.safetensors")));
+        Assert.Empty(Directory.GetDirectories(_dir.Path, ".run.replaced-*"));
+
+        // A new run that gets going replaces it: nothing of the earlier run is left.
+        (exit, _, error) = CliRunner.Run(Train("run", "--force", "true", "--epochs", "1", "--hidden", "10"));
+        Assert.True(exit == 0, error);
+        Assert.False(File.Exists(notes));
+        Assert.Contains("\"hidden_size\": 10", File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Empty(Directory.GetDirectories(_dir.Path, ".run.replaced-*"));
+    }
+
+    [Fact]
+    public void Force_is_refused_with_resume()
+    {
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
+        var (exit, _, error) = CliRunner.Run("train", "--resume", "--force", "--out", Out("run"));
+        Assert.Equal(2, exit);
+        Assert.Contains("--force cannot be used with --resume", error);
     }
 
     /// <summary>Runs a training that must succeed (dropout and h-detach off: the seed then only draws the initial parameters) and returns its metrics.jsonl.</summary>
@@ -214,13 +288,15 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Init_from_is_refused_with_resume()
+    public void Init_from_with_resume_must_be_the_run_s()
     {
-        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1")).Exit);
+        Assert.Equal(0, CliRunner.Run(Train("source", "--epochs", "1")).Exit);
+        Assert.Equal(0, CliRunner.Run(Train("run", "--epochs", "1", "--init-from", Out("source"))).Exit);
         var (exit, _, error) = CliRunner.Run("train", "--resume", "--out", Out("run"), "--init-from", Out("run"));
         Assert.Equal(2, exit);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.Contains("--init-from cannot be used with --resume", error);
+        Assert.Contains($"--init-from {Out("run")} differs from the run's {Out("source")}", error);
+        Assert.Equal(0, CliRunner.Run("train", "--resume", "--out", Out("run"), "--init-from", Out("source")).Exit);
     }
 
     [Fact]

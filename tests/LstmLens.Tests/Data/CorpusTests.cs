@@ -5,11 +5,37 @@ namespace LstmLens.Tests.Data;
 public class CorpusTests
 {
     [Fact]
-    public void Text_lines_become_sentences_and_blank_lines_are_skipped()
+    public void Text_lines_become_sentences_and_blank_lines_empty_ones_unless_skipped()
     {
         using var dir = new TempDirectory();
-        var sentences = Corpus.Read(dir.Write("a.txt", " the cat  sat \n\nthe dog\n"), CorpusFormat.Text);
-        Assert.Equal([["the", "cat", "sat"], ["the", "dog"]], sentences.Select(s => s.Words));
+        string file = dir.Write("a.txt", " the cat  sat \n\nthe dog\n");
+        Assert.Equal([["the", "cat", "sat"], [], ["the", "dog"]], Corpus.Read(file, CorpusFormat.Text).Select(s => s.Words));
+        Assert.Equal([["the", "cat", "sat"], ["the", "dog"]], Corpus.Read(file, CorpusFormat.Text, skipBlankLines: true).Select(s => s.Words));
+    }
+
+    [Theory]
+    [InlineData(false, 22, 8)]
+    [InlineData(true, 18, 4)]
+    public void Token_counts_follow_pytorch_s_word_language_model(bool skipBlankLines, int tokens, int endsOfSentence)
+    {
+        // WikiText's layout: a space before every line, " " lines between paragraphs, a last line without its newline.
+        // word_language_model reads `for line in f: words = line.split() + ['<eos>']`: counted by hand, 5 + 1 + 5 + 1 + 1 + 1 + 5 + 3 = 22
+        // tokens with 8 <eos>; without the 4 blank lines, 18 with 4.
+        using var dir = new TempDirectory();
+        string file = dir.Write("wiki.train.tokens", " = A heading = \n \n a first , paragraph \n\n \t \n \n an @-@ ending line\n the end");
+        var vocabulary = Vocabulary.Build([["="]], null, 1);
+        var stream = TokenStream.From(Corpus.Read(file, CorpusFormat.Text, skipBlankLines), vocabulary);
+        Assert.Equal(tokens, stream.Count);
+        Assert.Equal(endsOfSentence, stream.Ids.Count(id => id == vocabulary.EndOfSentence));
+        Assert.Equal(vocabulary.EndOfSentence, stream.Ids[^1]);
+    }
+
+    [Fact]
+    public void A_file_of_blank_lines_has_no_sentences()
+    {
+        using var dir = new TempDirectory();
+        string file = dir.Write("blank.txt", "\n \n\n");
+        Assert.Contains("no sentences", Assert.Throws<InvalidDataException>(() => Corpus.Read(file, CorpusFormat.Text)).Message);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed partial class ReportBrowserTests : IDisposable
     {
         string run = Path.Combine(RepositoryRoot(), "docs", "reproductions", "verwimp-synthetic-quick");
         string page = Path.Combine(_dir.Path, "verwimp-synthetic.html");
-        var (exit, _, error) = CliRunner.Run("report", run, "--out", page);
+        var (exit, _, error) = CliRunner.Run("report", run, "--html", page);
         Assert.True(exit == 0, error);
         await Check(run, page, "verwimp-synthetic-quick");
     }

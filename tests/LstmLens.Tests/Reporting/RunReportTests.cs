@@ -61,13 +61,13 @@ public sealed class RunReportTests : IDisposable
     {
         string run = Path.Combine(ReportBrowserTests.RepositoryRoot(), "docs", "reproductions", "hdetach-copy-quick");
         string page = Path.Combine(_dir.Path, "page.html");
-        var (exit, output, error) = CliRunner.Run("report", run, "--out", page);
+        var (exit, output, error) = CliRunner.Run("report", run, "--html", page);
         Assert.True(exit == 0, error);
         Assert.Equal($"wrote {page}: 2 figures, 2 tables\n", output);
-        (exit, _, error) = CliRunner.Run("report", run, "--out", page);
+        (exit, _, error) = CliRunner.Run("report", run, "--html", page);
         Assert.Equal(2, exit);
-        Assert.Equal($"lstmlens: --out {page} exists; add --force to replace it\n", error);
-        Assert.Equal(0, CliRunner.Run("report", run, "--out", page, "--force").Exit);
+        Assert.Equal($"lstmlens: --html {page} exists; add --force to replace it\n", error);
+        Assert.Equal(0, CliRunner.Run("report", run, "--html", page, "--force").Exit);
         (exit, _, error) = CliRunner.Run("report", Path.Combine(_dir.Path, "missing"));
         Assert.Equal(1, exit);
         Assert.Contains("no such run directory", error);

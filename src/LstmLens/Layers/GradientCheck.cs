@@ -1,10 +1,9 @@
 // Finite-difference gradient checking in double precision: central differences of a scalar loss
 // against the analytic gradients the layers computed, reported per tensor as the largest relative
 // error. Used by the tests and by `lstmlens gradcheck`. Not a training component.
-using LstmLens.Layers;
 using LstmLens.Numerics;
 
-namespace LstmLens.Training;
+namespace LstmLens.Layers;
 
 /// <summary>A tensor whose analytic gradient is checked: <c>Values[Offset..Offset+Length]</c> with gradients aligned.</summary>
 public readonly record struct CheckTarget(string Name, double[] Values, double[] Gradients, int Offset, int Length)

@@ -1,27 +1,20 @@
-// The files a task run or a reproduction leaves in its directory besides metrics.jsonl: JSON documents
-// (config.json, result.json, a run group's plan.json and entry.json), the run record every verb writes (run.json: verb, command line, environment,
+// The files a task run or a reproduction leaves in its directory besides config.json (Models.ModelFiles) and
+// metrics.jsonl: JSON documents (result.json, memory.json, a run group's plan.json and entry.json) in config.json's
+// conventions, the run record every verb writes (run.json: verb, command line, environment,
 // CPU, start and duration) and the learning curves of one or more groups of runs as SVG (accuracy and loss
 // against training sequences, the mean over seeds with a min–max band). Not the training itself.
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using LstmLens.Reporting;
+using LstmLens.Models;
 using LstmLens.Training;
 
-namespace LstmLens.Experiments;
+namespace LstmLens.Reporting;
 
 /// <summary>Writes run files.</summary>
 public static class RunFiles
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    /// <summary>The JSON text of <paramref name="value"/> (enums by name, indented).</summary>
-    public static string ToJson(object value) => JsonSerializer.Serialize(value, Json);
+    /// <summary>The JSON text of <paramref name="value"/> in config.json's conventions (<see cref="ModelFiles.Json"/>: snake_case names and enums, indented).</summary>
+    public static string ToJson(object value) => JsonSerializer.Serialize(value, value.GetType(), ModelFiles.Json);
 
     /// <summary>A word for a POSIX shell: as it is when it needs no quoting, otherwise in single quotes.</summary>
     public static string ShellWord(string word)
@@ -32,9 +25,9 @@ public static class RunFiles
     }
 
     /// <summary>Reads JSON written by <see cref="ToJson"/>.</summary>
-    public static T? FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, Json);
+    public static T? FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, ModelFiles.Json);
 
-    /// <summary>Writes <paramref name="value"/> as indented JSON to <paramref name="path"/> atomically.</summary>
+    /// <summary>Writes <paramref name="value"/> as JSON (<see cref="ToJson"/>) to <paramref name="path"/> atomically.</summary>
     public static void WriteJson(string path, object value) => Data.AtomicFile.WriteAllText(path, ToJson(value) + "\n");
 
     /// <summary>
@@ -42,7 +35,7 @@ public static class RunFiles
     /// kernels, SIMD, BLAS, threads), the CPU model, when the run started (UTC) and how long it took.
     /// </summary>
     public static void WriteRecord(string directory, string verb, string command, string environment, DateTime started, TimeSpan elapsed) =>
-        WriteJson(Path.Combine(directory, Reporting.RunReport.RecordFile), new
+        WriteJson(Path.Combine(directory, RunReport.RecordFile), new
         {
             verb,
             command,

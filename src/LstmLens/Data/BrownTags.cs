@@ -84,6 +84,19 @@ public static class BrownTags
         return tag.Length > 1 && tag.EndsWith('$') && ToPtb(tag).StartsWith("NN", StringComparison.Ordinal);
     }
 
+    /// <summary>Reads a Brown file in <c>word/TAG</c> form, one sentence per line, with every tag one the table maps.</summary>
+    /// <exception cref="InvalidDataException">The file is not tagged text, or a tag has no PTB mapping; the message names the file.</exception>
+    public static List<Sentence> Read(string path)
+    {
+        var sentences = Corpus.Read(path, CorpusFormat.Tagged);
+        foreach (string tag in sentences.SelectMany(s => s.Tags!).Distinct(StringComparer.Ordinal))
+        {
+            if (!Table.ContainsKey(Base(tag)))
+                throw new InvalidDataException($"{path}: Brown tag '{tag}' (base '{Base(tag)}') has no PTB mapping; is this the Brown corpus?");
+        }
+        return sentences;
+    }
+
     /// <summary>The sentence with every tag mapped by <see cref="ToPtb(string)"/> (words unchanged).</summary>
     /// <exception cref="ArgumentException">An untagged sentence.</exception>
     public static Sentence ToPtb(Sentence sentence)

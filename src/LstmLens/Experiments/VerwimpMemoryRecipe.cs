@@ -224,17 +224,7 @@ public static class VerwimpMemoryRecipe
             if (!File.Exists(path))
                 throw new FileNotFoundException($"--corpus {directory}: no {Path.GetFileName(path)} (expected train.txt, valid.txt and test.txt in word/TAG form)", path);
         }
-        List<Sentence> Read(string path)
-        {
-            var sentences = Corpus.Read(path, CorpusFormat.Tagged);
-            foreach (string tag in sentences.SelectMany(s => s.Tags!).Distinct(StringComparer.Ordinal))
-            {
-                if (!BrownTags.Table.ContainsKey(BrownTags.Base(tag)))
-                    throw new InvalidDataException($"{path}: Brown tag '{tag}' (base '{BrownTags.Base(tag)}') has no PTB mapping; is this the Brown corpus?");
-            }
-            return sentences;
-        }
-        return new TaggedCorpus(Read(paths[0]), Read(paths[1]), Read(paths[2]));
+        return new TaggedCorpus(BrownTags.Read(paths[0]), BrownTags.Read(paths[1]), BrownTags.Read(paths[2]));
     }
 
     // Whole sentences from the start while the stream (one <eos> per sentence) stays within the limit; at least one.

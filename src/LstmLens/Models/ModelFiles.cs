@@ -49,7 +49,11 @@ public static class ModelFiles
             model.Validate();
             return (model, root);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException)
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {JsonErrors.OneLine(e)}", e);
+        }
+        catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
@@ -69,7 +73,7 @@ public static class ModelFiles
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: section \"{name}\": {e.Message}", e);
+            throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: section \"{name}\": {JsonErrors.OneLine(e)}", e);
         }
     }
 

@@ -192,7 +192,7 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: header is not valid JSON: {FirstLine(e.Message)}", e);
+            throw new InvalidDataException($"{source}: header is not valid JSON: {JsonErrors.OneLine(e)}", e);
         }
         using (document)
         {
@@ -357,8 +357,6 @@ public static class SafeTensors
         if (covered != bufferLength)
             throw Error(source, $"the data buffer has {bufferLength} bytes but the tensors cover only {covered}");
     }
-
-    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
     private static InvalidDataException Error(string source, string problem) => new($"{source}: {problem}");
 }

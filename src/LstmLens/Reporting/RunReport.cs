@@ -248,7 +248,7 @@ public static partial class RunReport
                 }
                 catch (JsonException e)
                 {
-                    throw new InvalidDataException($"{path}:{l.Line}: not JSON ({e.Message})", e);
+                    throw new InvalidDataException($"{path}:{l.Line}: not JSON ({JsonErrors.OneLine(e)})", e);
                 }
                 return fields.ToDictionary(f => f.Item1, f => f.Item2);
             }).ToArray();
@@ -313,7 +313,7 @@ public static partial class RunReport
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}: not JSON ({e.Message})", e);
+            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}: not JSON ({JsonErrors.OneLine(e)})", e);
         }
     }
 

@@ -15,7 +15,8 @@ public class TaskCommandTests
         Assert.StartsWith("LstmLens ", lines[0]);
         Assert.Contains(lines, l => l.StartsWith("sequences ", StringComparison.Ordinal));
         Assert.StartsWith("transfer length 4: accuracy ", lines[^2]);
-        Assert.Matches(@"^copying: (solved after [\d,]+ sequences|not solved); [\d,]+ sequences seen; final accuracy", lines[^1]);
+        // Seeds 1–3 all solve it after 2,000 sequences; guessing scores 50 %.
+        Assert.Matches(@"^copying: solved after [\d,]+ sequences; [\d,]+ sequences seen; final accuracy 100.00 %", lines[^1]);
     }
 
     [Fact]

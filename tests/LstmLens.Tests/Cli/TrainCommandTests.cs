@@ -52,7 +52,9 @@ public sealed class TrainCommandTests : IDisposable
         var (evalExit, evalOutput, _) = CliRunner.Run("eval", "--model", Out("run"), "--data", Path.Combine(_dir.Path, "test.txt"), "--json");
         Assert.Equal(0, evalExit);
         double perplexity = System.Text.Json.JsonDocument.Parse(evalOutput).RootElement.GetProperty("perplexity").GetDouble();
-        Assert.InRange(perplexity, 2, 14); // better than uniform over 14 tokens
+        // Words are uniform over 12 and lines 3–8 words long, so no model beats 10.79 (the generator's entropy rate) by much on
+        // these 250 tokens; word frequencies alone give 12.66, an untrained model 14.0–14.7. Trained, seeds 1–6 reach 11.49–11.69.
+        Assert.InRange(perplexity, 10, 12.2);
         Assert.Contains($"test perplexity {perplexity:F2}", output);
 
         var (sampleExit, sample, _) = CliRunner.Run("sample", "--model", Out("run"), "--tokens", "20", "--seed", "4");

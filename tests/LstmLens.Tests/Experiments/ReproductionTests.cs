@@ -138,7 +138,8 @@ public class ReproductionTests
         Assert.Contains("| paper's minimum (line ends left out) | 1.1375 | 1.1375 |", markdown);
         var ours = markdown.Split('\n').Single(l => l.StartsWith("| ours", StringComparison.Ordinal)).Split('|');
         double test = double.Parse(ours[3].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(test, 1.1545, 12);                               // above a stream's minimum, below uniform over the 12 ids
+        // Above a stream's minimum; trained, seeds 1–8 reach 2.50–2.99 (the mean of seeds 1–2 is 2.67), untrained ones 11.9–12.1.
+        Assert.InRange(test, 1.1545, 3.5);
         Assert.True(File.Exists(Path.Combine(context.Directory, "perplexity.svg")));
         Assert.True(File.Exists(Path.Combine(context.Directory, "runs", "lstm50-seed1", "model.safetensors")));
     }

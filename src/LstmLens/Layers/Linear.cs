@@ -53,8 +53,10 @@ public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
         int n = InputSize, m = OutputSize;
         Checks.Length(x.Length, rows * n, nameof(x));
         Checks.Length(y.Length, rows * m, nameof(y));
+        long start = StepProfile.Start();
         K.Gemm(false, true, x, n, Weight.Value, n, rows, m, n, T.One, T.Zero, y, m);
         K.AddToRows(Bias.Value, rows, y);
+        StepProfile.Stop(StepPhase.DecoderAndSoftmax, start);
     }
 
     /// <summary>
@@ -68,8 +70,13 @@ public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
         Checks.Length(x.Length, rows * n, nameof(x));
         Checks.Length(dy.Length, rows * m, nameof(dy));
         if (!dx.IsEmpty) Checks.Length(dx.Length, rows * n, nameof(dx));
+        long start = StepProfile.Start();
         K.Gemm(true, false, dy, m, x, n, m, n, rows, T.One, T.One, Weight.Gradient, n);
         K.SumRows(dy, rows, Bias.Gradient);
-        if (!dx.IsEmpty) K.Gemm(false, false, dy, m, Weight.Value, n, rows, n, m, T.One, T.Zero, dx, n);
+        StepProfile.Stop(StepPhase.WeightGradients, start);
+        if (dx.IsEmpty) return;
+        start = StepProfile.Start();
+        K.Gemm(false, false, dy, m, Weight.Value, n, rows, n, m, T.One, T.Zero, dx, n);
+        StepProfile.Stop(StepPhase.DecoderAndSoftmax, start);
     }
 }

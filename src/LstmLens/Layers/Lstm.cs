@@ -57,11 +57,13 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
             var c = CellCache.AsSpan(t * batch * h, batch * h);                 // [B, H]
             var tanhC = _tanhCells.AsSpan(t * batch * h, batch * h);            // [B, H]
             var hOut = HiddenCache.AsSpan(t * batch * h, batch * h);            // [B, H]
+            long start = StepProfile.Start();
             for (int b = 0; b < batch; b++)
             {
                 var cells = new Range(b * h, (b + 1) * h);
                 K.LstmCellForward(z.Slice(b * g, g), cPrev[cells], c[cells], tanhC[cells], hOut[cells]);
             }
+            StepProfile.Stop(StepPhase.CellForward, start);
         }
     }
 
@@ -75,6 +77,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
 
         for (int t = steps - 1; t >= 0; t--)
         {
+            long start = StepProfile.Start();
             K.Add(dh, dOutput.Slice(t * bh, bh), dh);
             var gates = GateCache.AsSpan(t * batch * g, batch * g);  // [B, 4H] activated i, f, g, o
             var dz = GradX.AsSpan(t * batch * g, batch * g);         // [B, 4H] gradient w.r.t. pre-activations
@@ -87,6 +90,7 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
             }
             if (IsCDetached(t)) dc.Clear();
             else dcPrev.CopyTo(dc);
+            StepProfile.Stop(StepPhase.CellBackward, start);
             // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
             if (IsHDetached(t)) dh.Clear();
             else RecurrentProduct(dz, batch, T.Zero, dh);

@@ -210,6 +210,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (!dInitialState.IsEmpty) stateGradient.CopyTo(dInitialState);
 
         // Weight gradients of all steps at once: dW_ih += dZx^T X, dW_hh += dZh^T H_prev, biases += column sums.
+        long start = StepProfile.Start();
         var gradX = GradX.AsSpan(0, rows * g);
         var gradH = SharesProjectionGradient ? gradX : GradH.AsSpan(0, rows * g);
         K.Gemm(true, false, gradX, g, InputCache, InputSize, g, InputSize, rows, T.One, T.One, WeightIH.Gradient, InputSize);
@@ -218,8 +219,11 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
             K.Gemm(true, false, gradH[(batch * g)..], g, HiddenCache, h, g, h, rows - batch, T.One, T.One, WeightHH.Gradient, h);
         K.SumRows(gradX, rows, BiasIH.Gradient);
         K.SumRows(gradH, rows, BiasHH.Gradient);
-        if (!dInput.IsEmpty)
-            K.Gemm(false, false, gradX, g, WeightIH.Value, InputSize, rows, InputSize, g, T.One, T.Zero, dInput, InputSize);
+        StepProfile.Stop(StepPhase.WeightGradients, start);
+        if (dInput.IsEmpty) return;
+        start = StepProfile.Start();
+        K.Gemm(false, false, gradX, g, WeightIH.Value, InputSize, rows, InputSize, g, T.One, T.Zero, dInput, InputSize);
+        StepProfile.Stop(StepPhase.InputProjection, start);
     }
 
     /// <summary>
@@ -350,8 +354,12 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// ([rows, H] → [rows, G]) inside ForwardSteps, <c>c = a W_hh + beta c</c> ([rows, G] → [rows, H])
     /// inside BackwardSteps, with W_hh prepared once per pass.
     /// </summary>
-    private protected void RecurrentProduct(ReadOnlySpan<T> a, int rows, T beta, Span<T> c) =>
+    private protected void RecurrentProduct(ReadOnlySpan<T> a, int rows, T beta, Span<T> c)
+    {
+        long start = StepProfile.Start();
         K.Gemm(false, a, _recurrentWeights.K, _recurrentWeights, rows, T.One, beta, c, _recurrentWeights.N);
+        StepProfile.Stop(StepPhase.RecurrentProducts, start);
+    }
 
     /// <summary>True when the gradient through h(t-1) into step t is blocked in the last forward pass.</summary>
     private protected bool IsHDetached(int t) => _hDetached[t];
@@ -404,9 +412,11 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private protected void ProjectInputs(int rows, bool addRecurrentBias, Span<T> z)
     {
         int g = GateWidth;
+        long start = StepProfile.Start();
         K.Gemm(false, true, InputCache, InputSize, WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, z, g);
         K.AddToRows(BiasIH.Value, rows, z);
         if (addRecurrentBias) K.AddToRows(BiasHH.Value, rows, z);
+        StepProfile.Stop(StepPhase.InputProjection, start);
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace LstmLens.Numerics;
 /// </summary>
 public class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Kernel set name as reported at start-up ("reference", "simd", "openblas").</summary>
+    /// <summary>Kernel set name as reported at start-up (one of <see cref="Compute.KernelSetNames"/>).</summary>
     public virtual string Name => "reference";
 
     /// <summary>
@@ -55,7 +55,7 @@ public class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
     public virtual void Gemm(bool transA, ReadOnlySpan<T> a, int lda, PreparedOperand<T> b, int m, T alpha, T beta, Span<T> c, int ldc)
     {
         ArgumentNullException.ThrowIfNull(b);
-        if (b.Packed) throw new ArgumentException("operand was prepared by another kernel set", nameof(b));
+        if (b.PackedBits != 0 || b.HasCompanions) throw new ArgumentException("operand was prepared by another kernel set", nameof(b));
         Gemm(transA, b.TransB, a, lda, b.Data, b.TransB ? b.K : b.N, m, b.N, b.K, alpha, beta, c, ldc);
     }
 

@@ -23,17 +23,14 @@ internal static class SimdSupport
     /// <summary>Width of <see cref="Vector{T}"/>, which the tanh/derivative driver uses.</summary>
     public static int VectorBits => Vector<byte>.Count * 8;
 
-    /// <summary>Width of the GEMM micro-kernel's vectors: 512 bits where AVX-512 is accelerated, else <see cref="VectorBits"/>.</summary>
-    public static int GemmBits => SimdGemm<float>.Wide ? 512 : VectorBits;
-
-    /// <summary>Whether the GEMM micro-kernel fuses multiply and add (x64 FMA3 or Arm64 AdvSimd).</summary>
-    public static bool FusedMultiplyAdd => Vector.IsHardwareAccelerated && (Fma.IsSupported || AdvSimd.IsSupported);
+    /// <summary>Whether the hardware fuses multiply and add (x64 FMA3 or Arm64 AdvSimd); without, the products use the exact software fusion.</summary>
+    public static bool FusedMultiplyAdd => Fma.IsSupported || AdvSimd.IsSupported;
 
     /// <summary>One phrase for start-up logs, e.g. "GEMM 512-bit with FMA, element-wise up to 512-bit (AVX-512)".</summary>
-    public static string Describe()
+    public static string Describe(int gemmBits)
     {
         if (!Vector.IsHardwareAccelerated) return "none (vector types not accelerated)";
-        string gemm = $"GEMM {GemmBits}-bit {(FusedMultiplyAdd ? "with" : "without")} FMA";
+        string gemm = $"GEMM {gemmBits}-bit {(FusedMultiplyAdd ? "with" : "without")} FMA";
         return Vector512.IsHardwareAccelerated
             ? $"{gemm}, element-wise up to 512-bit (AVX-512)"
             : $"{gemm}, AVX-512 {(Avx512F.IsSupported ? "present, not used" : "not available")}";
@@ -43,13 +40,25 @@ internal static class SimdSupport
 /// <summary>Fast managed kernels: vectorised element-wise kernels and a blocked, multi-threaded SIMD GEMM.</summary>
 public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Constructed by <see cref="Compute"/>, the one place that chooses kernels.</summary>
-    internal SimdKernels()
+    private readonly string _name;
+
+    /// <summary>
+    /// Constructed by <see cref="Compute"/>, the one place that chooses kernels: the matrix product on
+    /// vectors of <paramref name="vectorBits"/> (128, 256 or 512; 0 for the widest the hardware accelerates).
+    /// </summary>
+    internal SimdKernels(int vectorBits = 0, string name = "simd")
     {
+        if (vectorBits != 0 && !SimdGemm<T>.Widths.Contains(vectorBits))
+            throw new ArgumentOutOfRangeException(nameof(vectorBits), vectorBits, "expected 128, 256 or 512");
+        VectorBits = vectorBits == 0 ? SimdGemm<T>.WidestAccelerated : vectorBits;
+        _name = name;
     }
 
     /// <inheritdoc/>
-    public override string Name => "simd";
+    public override string Name => _name;
+
+    /// <summary>Width of the matrix product's vectors (its register tile is 6 rows × 2 vectors).</summary>
+    public int VectorBits { get; }
 
     /// <inheritdoc/>
     /// <remarks>
@@ -71,7 +80,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         fixed (T* pb = b)
         fixed (T* pc = c)
         {
-            SimdGemm<T>.Run(transA, transB, pa, lda, pb, ldb, m, n, k, alpha, beta, pc, ldc, Compute.Threads);
+            SimdGemm<T>.Run(VectorBits, transA, transB, pa, lda, pb, ldb, m, n, k, alpha, beta, pc, ldc, Compute.Threads);
         }
     }
 
@@ -81,12 +90,12 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     {
         ArgumentNullException.ThrowIfNull(prepared);
         CheckGemmArguments(false, transB, k, Math.Max(k, 1), b.Length, ldb, 1, n, k, n, Math.Max(n, 1));
-        var data = prepared.Reserve(SimdGemm<T>.PackedLength(k, n), k, n, transB, packed: true);
+        var data = prepared.Reserve(SimdGemm<T>.PackedLength(VectorBits, k, n), k, n, transB, packedBits: VectorBits);
         if (k == 0 || n == 0) return;
         fixed (T* pb = b)
         fixed (T* packed = data)
         {
-            SimdGemm<T>.Pack(transB, pb, ldb, k, n, packed);
+            SimdGemm<T>.Pack(VectorBits, transB, pb, ldb, k, n, packed);
         }
     }
 
@@ -94,11 +103,12 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     public override unsafe void Gemm(bool transA, ReadOnlySpan<T> a, int lda, PreparedOperand<T> b, int m, T alpha, T beta, Span<T> c, int ldc)
     {
         ArgumentNullException.ThrowIfNull(b);
-        if (!b.Packed)
+        if (b.PackedBits == 0)
         {
             base.Gemm(transA, a, lda, b, m, alpha, beta, c, ldc);
             return;
         }
+        if (b.PackedBits != VectorBits) throw new ArgumentException($"operand was packed for {b.PackedBits}-bit vectors, this kernel set uses {VectorBits}", nameof(b));
         if (m == 0 || b.N == 0) return;
         if (b.K == 0)
         {
@@ -110,7 +120,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         fixed (T* pb = b.Data)
         fixed (T* pc = c)
         {
-            SimdGemm<T>.Run(transA, false, pa, lda, pb, b.N, m, b.N, b.K, alpha, beta, pc, ldc, Compute.Threads, prepacked: true);
+            SimdGemm<T>.Run(VectorBits, transA, false, pa, lda, pb, b.N, m, b.N, b.K, alpha, beta, pc, ldc, Compute.Threads, prepacked: true);
         }
     }
 

@@ -21,14 +21,51 @@ public static class Compute
     private static Kernels<float> _float = Create<float>("auto");
     private static Kernels<double> _double = Create<double>("auto");
 
-    /// <summary>Threads a kernel may use (default: all cores). Results of the simd kernels do not depend on it.</summary>
+    /// <summary>
+    /// Threads a kernel may use (default: all cores); 1 inside a part run by <see cref="ParallelParts"/>, which
+    /// already occupies the other threads. Results of the simd kernels do not depend on it.
+    /// </summary>
     public static int Threads
     {
-        get => _threads;
+        get => t_partThreads > 0 ? t_partThreads : _threads;
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
             _threads = value;
+        }
+    }
+
+    [ThreadStatic] private static int t_partThreads;
+
+    /// <summary>
+    /// Runs <c>body(0..parts-1)</c> on the shared worker team (on this thread alone when the team is busy),
+    /// each part seeing <see cref="Threads"/> = 1 so that its kernels stay on its thread. One instance per
+    /// caller, so that its delegate is allocated once.
+    /// </summary>
+    internal sealed class ParallelParts
+    {
+        private readonly Action<int> _body, _part;
+
+        public ParallelParts(Action<int> body) => (_body, _part) = (body, RunPart);
+
+        public void Run(int parts)
+        {
+            if (parts == 1 || !WorkerTeam.Shared.TryRun(parts, parts, _part))
+                for (int part = 0; part < parts; part++) _body(part);
+        }
+
+        private void RunPart(int part)
+        {
+            int saved = t_partThreads;
+            t_partThreads = 1;
+            try
+            {
+                _body(part);
+            }
+            finally
+            {
+                t_partThreads = saved;
+            }
         }
     }
 

@@ -124,39 +124,11 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         }
     }
 
-    /// <summary>
-    /// Throws unless the spans hold the matrices the sizes describe: op(A) [m, k], op(B) [k, n], C [m, n],
-    /// each row-major with a leading dimension of at least its stored row length. Native and pointer-based
-    /// products rely on this instead of bounds checks.
-    /// </summary>
-    private protected static void CheckGemmArguments(bool transA, bool transB, int aLength, int lda, int bLength, int ldb,
-        int m, int n, int k, int cLength, int ldc)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        CheckMatrix("a", aLength, transA ? k : m, transA ? m : k, lda);
-        CheckMatrix("b", bLength, transB ? n : k, transB ? k : n, ldb);
-        CheckMatrix("c", cLength, m, n, ldc);
-    }
-
-    private static void CheckMatrix(string name, int length, int rows, int columns, int leadingDimension)
-    {
-        if (rows == 0 || columns == 0) return;
-        if (leadingDimension < columns)
-            throw new ArgumentOutOfRangeException($"ld{name}", leadingDimension,
-                $"The leading dimension of {name} must be at least its stored row length {columns}.");
-        long needed = (long)(rows - 1) * leadingDimension + columns;
-        if (length < needed)
-            throw new ArgumentException(
-                $"{name} holds {length} elements; a [{rows}, {columns}] matrix with leading dimension {leadingDimension} needs {needed}.",
-                name);
-    }
-
     /// <inheritdoc/>
     /// <remarks>TensorPrimitives.Sigmoid rejects empty input; an empty sigmoid is a no-op, as in the reference.</remarks>
     public override void Sigmoid(ReadOnlySpan<T> x, Span<T> y)
     {
+        CheckElementwise(x.Length, x.Length, y.Length);
         if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y);
     }
 
@@ -173,30 +145,34 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         Map<TanhDerivative>(y, dy, dx);
 
     /// <inheritdoc/>
-    public override void Multiply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
-        TensorPrimitives.Multiply(x, y[..x.Length], z);
+    public override void Multiply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Multiply(x, y, z);
 
     /// <inheritdoc/>
-    public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
-        TensorPrimitives.MultiplyAdd(x, y[..x.Length], z[..x.Length], z);
+    public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)
+    {
+        CheckElementwise(x.Length, y.Length, z.Length);
+        TensorPrimitives.MultiplyAdd(x, y, z[..x.Length], z);
+    }
 
     /// <inheritdoc/>
     public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> w, Span<T> z) =>
-        TensorPrimitives.MultiplyAdd(x, y[..x.Length], w[..x.Length], z);
+        TensorPrimitives.MultiplyAdd(x, y, w, z);
 
     /// <inheritdoc/>
-    public override void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
-        TensorPrimitives.Add(x, y[..x.Length], z);
+    public override void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Add(x, y, z);
 
     /// <inheritdoc/>
-    public override void Axpy(T alpha, ReadOnlySpan<T> x, Span<T> y) =>
+    public override void Axpy(T alpha, ReadOnlySpan<T> x, Span<T> y)
+    {
+        CheckElementwise(x.Length, x.Length, y.Length);
         TensorPrimitives.MultiplyAdd(x, alpha, y[..x.Length], y);
+    }
 
     /// <inheritdoc/>
     public override void Scale(T alpha, Span<T> x) => TensorPrimitives.Multiply(x, alpha, x);
 
     /// <inheritdoc/>
-    public override T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y) => TensorPrimitives.Dot(x, y[..x.Length]);
+    public override T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y) => TensorPrimitives.Dot(x, y);
 
     /// <inheritdoc/>
     public override T Sum(ReadOnlySpan<T> x) => TensorPrimitives.Sum(x);
@@ -205,6 +181,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     public override void AddToRows(ReadOnlySpan<T> row, int rows, Span<T> matrix)
     {
         int n = row.Length;
+        CheckElementwise(rows * n, rows * n, matrix.Length);
         for (int r = 0; r < rows; r++)
         {
             var target = matrix.Slice(r * n, n);
@@ -217,6 +194,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     public override void SumRows(ReadOnlySpan<T> matrix, int rows, Span<T> sums)
     {
         int n = sums.Length;
+        CheckElementwise(rows * n, rows * n, matrix.Length);
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * n, n), sums);
     }
 
@@ -228,6 +206,8 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
             base.SoftmaxRows(x, rows, cols, y, logSumExp);
             return;
         }
+        CheckElementwise(rows * cols, rows * cols, Math.Min(x.Length, y.Length));
+        CheckElementwise(rows, rows, logSumExp.Length);
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * cols, cols);
@@ -422,7 +402,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         where TOperator : struct, IVectorOperator
     {
         int n = x.Length, width = Vector<T>.Count;
-        y = y[..n];
+        CheckElementwise(n, y.Length, z.Length);
         z = z[..n];
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T yRef = ref MemoryMarshal.GetReference(y);

@@ -1,5 +1,6 @@
 // Entry point of the benchmarks: "gflops [--threads N]" prints a quotable GFLOP/s table of the matrix
-// product, "profile" the per-phase table of training steps; anything else goes to BenchmarkDotNet's switcher (e.g. --filter '*Gemm*').
+// product, "profile" the per-phase table of training steps; anything else goes to BenchmarkDotNet's
+// switcher (e.g. --filter '*Gemm*').
 using BenchmarkDotNet.Running;
 using LstmLens.Bench;
 

@@ -38,7 +38,7 @@ public sealed record GemmShape(int M, int K, int N, bool TransB)
 
     /// <summary>Runs <c>C = op(A) · op(B)</c> with the given kernels.</summary>
     public void Multiply(Kernels<float> kernels, float[] a, float[] b, float[] c) =>
-        kernels.Gemm(false, TransB, a, K, b, TransB ? K : N, M, N, K, 1f, 0f, c, N);
+        kernels.Gemm(MatrixView.Of<float>(a, M, K), TransB ? MatrixView.Of<float>(b, N, K).T : MatrixView.Of<float>(b, K, N), MatrixView.Of(c.AsSpan(), M, N));
 
     /// <inheritdoc/>
     public override string ToString() => $"[{M}x{K}]·[{K}x{N}]{(TransB ? " Bᵀ" : "")}";

@@ -123,7 +123,7 @@ internal static class GflopsReport
     }
 
     /// <summary>/proc/loadavg's 1, 5 and 15 minute averages (other processes competing for the cores), or "n/a".</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         const string file = "/proc/loadavg";
         return File.Exists(file) ? string.Join(' ', File.ReadAllText(file).Split(' ').Take(3)) : "n/a";

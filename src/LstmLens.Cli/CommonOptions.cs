@@ -21,7 +21,7 @@ public static class CommonOptions
     /// <summary>--kernels NAME.</summary>
     public static Option<string> Kernels() => new Option<string>("--kernels")
     {
-        Description = "Kernel set: auto, reference, simd or openblas",
+        Description = $"Kernel set: {string.Join(", ", Compute.KernelSetNames)} (auto: per product shape, by calibration)",
         DefaultValueFactory = _ => "auto",
     }.AcceptOnlyFromAmong([.. Compute.KernelSetNames]);
 

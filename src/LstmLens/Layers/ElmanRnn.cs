@@ -97,11 +97,11 @@ public sealed class ElmanRnn<T> : RecurrentLayer<T> where T : unmanaged, IFloati
             var dhOut = hiddenTangents.Slice(tau * block, block);  // [L·K, H]
             bool haveInput = tau < inputSteps;
             if (haveInput)
-                K.Gemm(false, true, inputTangents.Slice(tau * rows * InputSize, rows * InputSize), InputSize,
-                    WeightIH.Value, InputSize, rows, h, InputSize, T.One, T.Zero, dhOut, h);
+                K.Gemm(MatrixView.Of(inputTangents.Slice(tau * rows * InputSize, rows * InputSize), rows, InputSize), InputWeights.T,
+                    MatrixView.Of(dhOut, rows, h));
             if (tau > 0)
-                K.Gemm(false, true, hiddenTangents.Slice((tau - 1) * block, block), h, WeightHH.Value, h,
-                    rows, h, h, T.One, haveInput ? T.One : T.Zero, dhOut, h);
+                K.Gemm(T.One, MatrixView.Of(hiddenTangents.Slice((tau - 1) * block, block), rows, h), RecurrentWeights.T,
+                    haveInput ? T.One : T.Zero, MatrixView.Of(dhOut, rows, h));
             else if (!haveInput)
                 dhOut.Clear();
 

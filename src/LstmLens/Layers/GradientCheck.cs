@@ -91,14 +91,15 @@ public static class RecurrentGradientCheck
 {
     /// <summary>
     /// Runs the check; sizes are small enough to check every element in well under a second.
-    /// <paramref name="options"/> configures LSTM-1997 layers (null for other cells).
+    /// <paramref name="options"/> configures LSTM-1997 layers (null for other cells); <paramref name="kernels"/>
+    /// is the kernel set under test (default: the reference).
     /// </summary>
     public static GradientCheckReport Run(CellType cell, int layers = 1, double hDetach = 0, double cDetach = 0, ulong seed = 1,
-        int inputSize = 3, int hiddenSize = 4, int steps = 6, int batch = 2, Lstm1997Options? options = null)
+        int inputSize = 3, int hiddenSize = 4, int steps = 6, int batch = 2, Lstm1997Options? options = null, Kernels<double>? kernels = null)
     {
         var rng = new Rng(seed);
         var store = new ParameterStore<double>();
-        var stack = RecurrentLayers.CreateStack(cell, store, "rnn.", layers, inputSize, hiddenSize, kernels: new Kernels<double>(),
+        var stack = RecurrentLayers.CreateStack(cell, store, "rnn.", layers, inputSize, hiddenSize, kernels: kernels ?? new Kernels<double>(),
             options: options);
         foreach (var layer in stack.Layers)
         {

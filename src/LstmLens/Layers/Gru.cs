@@ -203,13 +203,12 @@ public sealed class Gru<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPoi
         for (int tau = 0; tau < steps; tau++)
         {
             if (tau < inputSteps)
-                K.Gemm(false, true, inputTangents.Slice(tau * rows * InputSize, rows * InputSize), InputSize,
-                    WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, dZx, g);
+                K.Gemm(MatrixView.Of(inputTangents.Slice(tau * rows * InputSize, rows * InputSize), rows, InputSize), InputWeights.T,
+                    MatrixView.Of(dZx, rows, g));
             else
                 dZx.Clear();
             if (tau > 0)
-                K.Gemm(false, true, hiddenTangents.Slice((tau - 1) * block, block), h, WeightHH.Value, h,
-                    rows, g, h, T.One, T.Zero, dZh, g);
+                K.Gemm(MatrixView.Of(hiddenTangents.Slice((tau - 1) * block, block), rows, h), RecurrentWeights.T, MatrixView.Of(dZh, rows, g));
             else
                 dZh.Clear();
 

@@ -39,6 +39,9 @@ public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>b [out].</summary>
     public Parameter<T> Bias { get; }
 
+    /// <summary>W as a matrix operand [out, in].</summary>
+    private ReadOnlyMatrixView<T> W => MatrixView.Of<T>(Weight.Value, OutputSize, InputSize);
+
     /// <summary>Initialises W and b uniformly in [-1/√in, 1/√in), PyTorch's default.</summary>
     public void InitializeDefault(Rng rng)
     {
@@ -53,8 +56,10 @@ public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
         int n = InputSize, m = OutputSize;
         Checks.Length(x.Length, rows * n, nameof(x));
         Checks.Length(y.Length, rows * m, nameof(y));
-        K.Gemm(false, true, x, n, Weight.Value, n, rows, m, n, T.One, T.Zero, y, m);
+        long start = StepProfile.Start();
+        K.Gemm(MatrixView.Of(x, rows, n), W.T, MatrixView.Of(y, rows, m));   // y = x Wᵀ
         K.AddToRows(Bias.Value, rows, y);
+        StepProfile.Stop(StepPhase.DecoderAndSoftmax, start);
     }
 
     /// <summary>
@@ -68,8 +73,13 @@ public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
         Checks.Length(x.Length, rows * n, nameof(x));
         Checks.Length(dy.Length, rows * m, nameof(dy));
         if (!dx.IsEmpty) Checks.Length(dx.Length, rows * n, nameof(dx));
-        K.Gemm(true, false, dy, m, x, n, m, n, rows, T.One, T.One, Weight.Gradient, n);
+        long start = StepProfile.Start();
+        K.GemmAdd(MatrixView.Of(dy, rows, m).T, MatrixView.Of(x, rows, n), MatrixView.Of(Weight.Gradient, m, n));   // dW += dyᵀ x
         K.SumRows(dy, rows, Bias.Gradient);
-        if (!dx.IsEmpty) K.Gemm(false, false, dy, m, Weight.Value, n, rows, n, m, T.One, T.Zero, dx, n);
+        StepProfile.Stop(StepPhase.WeightGradients, start);
+        if (dx.IsEmpty) return;
+        start = StepProfile.Start();
+        K.Gemm(MatrixView.Of(dy, rows, m), W, MatrixView.Of(dx, rows, n));   // dx = dy W
+        StepProfile.Stop(StepPhase.DecoderAndSoftmax, start);
     }
 }

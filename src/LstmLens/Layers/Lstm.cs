@@ -22,6 +22,14 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
     private T[] _tanhCells = []; // [T, B, H] tanh(c_t)
     private T[] _scratch = [];   // backward: dh, dc, dcPrev [B, H] each; tangents: dz [L·K, 4H]
     private T[] _scales = [];    // Linearize: the row scales of the i, f, g and o blocks [4, H]
+    private Compute.ParallelParts? _parts;   // the recurrence over batch parts
+    private int _partCount;
+    private bool _forwardPass;
+    private nint _dOutput;       // BackwardSteps: the pinned dOutput [T, B, H] while the parts run
+    private int _dOutputLength;
+
+    /// <summary>Batch rows per thread below which the recurrence stays whole and its products are threaded instead.</summary>
+    internal static int MinimumRowsPerPart { get; set; } = 4;
 
     /// <summary>Creates layer <paramref name="index"/> named <c>{prefix}weight_ih_l{index}</c> etc.</summary>
     public Lstm(ParameterStore<T> store, string prefix, int index, int inputSize, int hiddenSize, Kernels<T>? kernels = null)
@@ -46,53 +54,97 @@ public sealed class Lstm<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPo
 
     private protected override void ForwardSteps(int steps, int batch)
     {
-        int h = HiddenSize, g = GateWidth, rows = steps * batch;
+        int h = HiddenSize, rows = steps * batch;
         Buffers.Grow(ref _tanhCells, rows * h);
         ProjectInputs(rows, addRecurrentBias: true, GateCache); // Z_x for all steps, then += W_hh h_{t-1} per step
+        RunRecurrence(forward: true);
+    }
+
+    /// <summary>The forward recurrence of batch rows [b0, b1) over all steps (rows never read each other's state).</summary>
+    private void ForwardRows(int b0, int b1)
+    {
+        int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, rows = b1 - b0;
         for (int t = 0; t < steps; t++)
         {
-            var z = GateCache.AsSpan(t * batch * g, batch * g);                // [B, 4H]
-            RecurrentProduct(RecurrentHidden(t), batch, T.One, z);
-            var cPrev = CarriedCell(t);                                         // [B, H]
-            var c = CellCache.AsSpan(t * batch * h, batch * h);                 // [B, H]
-            var tanhC = _tanhCells.AsSpan(t * batch * h, batch * h);            // [B, H]
-            var hOut = HiddenCache.AsSpan(t * batch * h, batch * h);            // [B, H]
-            for (int b = 0; b < batch; b++)
+            int step = t * batch + b0;
+            var z = GateCache.AsSpan(step * g, rows * g);                           // [rows, 4H]
+            RecurrentProduct(RecurrentHidden(t).Slice(b0 * h, rows * h), rows, T.One, z);
+            var cPrev = CarriedCell(t).Slice(b0 * h, rows * h);                     // [rows, H]
+            var c = CellCache.AsSpan(step * h, rows * h);                           // [rows, H]
+            var tanhC = _tanhCells.AsSpan(step * h, rows * h);                      // [rows, H]
+            var hOut = HiddenCache.AsSpan(step * h, rows * h);                      // [rows, H]
+            long start = StepProfile.Start();
+            for (int b = 0; b < rows; b++)
             {
                 var cells = new Range(b * h, (b + 1) * h);
                 K.LstmCellForward(z.Slice(b * g, g), cPrev[cells], c[cells], tanhC[cells], hOut[cells]);
             }
+            StepProfile.Stop(StepPhase.CellForward, start);
         }
     }
 
-    private protected override void BackwardSteps(ReadOnlySpan<T> dOutput)
+    private protected override unsafe void BackwardSteps(ReadOnlySpan<T> dOutput)
     {
-        int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, bh = batch * h;
-        Buffers.Grow(ref _scratch, bh);
-        var dh = HiddenGradient;                // [B, H] gradient reaching h_t
-        var dc = CellGradient;                  // [B, H] gradient reaching c_t
-        var dcPrev = _scratch.AsSpan(0, bh);    // [B, H] gradient reaching c_{t-1}
+        Buffers.Grow(ref _scratch, Batch * HiddenSize);
+        fixed (T* pinned = dOutput)
+        {
+            (_dOutput, _dOutputLength) = ((nint)pinned, dOutput.Length);
+            RunRecurrence(forward: false);
+        }
+        _dOutput = 0;
+    }
 
+    /// <summary>The backward recurrence of batch rows [b0, b1), from the last step to the first.</summary>
+    private unsafe void BackwardRows(int b0, int b1)
+    {
+        int steps = Steps, batch = Batch, h = HiddenSize, g = GateWidth, rows = b1 - b0, bh = batch * h;
+        var dOutput = new ReadOnlySpan<T>((T*)_dOutput, _dOutputLength);        // [T, B, H]
+        var own = new Range(b0 * h, b1 * h);
+        var dh = HiddenGradient[own];               // [rows, H] gradient reaching h_t
+        var dc = CellGradient[own];                 // [rows, H] gradient reaching c_t
+        var dcPrev = _scratch.AsSpan(own);          // [rows, H] gradient reaching c_{t-1}
         for (int t = steps - 1; t >= 0; t--)
         {
-            K.Add(dh, dOutput.Slice(t * bh, bh), dh);
-            var gates = GateCache.AsSpan(t * batch * g, batch * g);  // [B, 4H] activated i, f, g, o
-            var dz = GradX.AsSpan(t * batch * g, batch * g);         // [B, 4H] gradient w.r.t. pre-activations
-            var cPrev = PreviousCell(t);
-            var tanhC = _tanhCells.AsSpan(t * bh, bh);
-            for (int b = 0; b < batch; b++)
+            long start = StepProfile.Start();
+            int step = t * batch + b0;
+            K.Add(dh, dOutput.Slice(t * bh + b0 * h, rows * h), dh);
+            var gates = GateCache.AsSpan(step * g, rows * g);   // [rows, 4H] activated i, f, g, o
+            var dz = GradX.AsSpan(step * g, rows * g);          // [rows, 4H] gradient w.r.t. pre-activations
+            var cPrev = PreviousCell(t)[own];
+            var tanhC = _tanhCells.AsSpan(step * h, rows * h);
+            for (int b = 0; b < rows; b++)
             {
                 var cells = new Range(b * h, (b + 1) * h);
                 K.LstmCellBackward(gates.Slice(b * g, g), cPrev[cells], tanhC[cells], dh[cells], dc[cells], dz.Slice(b * g, g), dcPrev[cells]);
             }
             if (IsCDetached(t)) dc.Clear();
             else dcPrev.CopyTo(dc);
+            StepProfile.Stop(StepPhase.CellBackward, start);
             // dh_{t-1} = dz W_hh, skipped entirely when h-detach blocks this step.
             if (IsHDetached(t)) dh.Clear();
-            else RecurrentProduct(dz, batch, T.Zero, dh);
+            else RecurrentProduct(dz, rows, T.Zero, dh);
         }
     }
 
+    /// <summary>
+    /// Runs the forward or backward recurrence over the whole batch, or — with several threads and enough
+    /// rows — over batch parts, one per thread, each owning its rows for the whole sequence: no
+    /// synchronisation per step, the element-wise work split too, and each part's products the same
+    /// arithmetic per element as the whole batch's (the simd product sums each element of C alone), so the
+    /// result does not depend on the split.
+    /// </summary>
+    private void RunRecurrence(bool forward)
+    {
+        _forwardPass = forward;
+        _parts ??= new Compute.ParallelParts(part =>
+        {
+            int b0 = part * Batch / _partCount, b1 = (part + 1) * Batch / _partCount;
+            if (_forwardPass) ForwardRows(b0, b1);
+            else BackwardRows(b0, b1);
+        });
+        _partCount = Math.Max(1, Math.Min(Compute.Threads, Batch / MinimumRowsPerPart));
+        _parts.Run(_partCount);
+    }
     /// <inheritdoc/>
     public override int LinearizedWidth => 2 * HiddenSize;
 

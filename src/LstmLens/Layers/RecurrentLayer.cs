@@ -101,6 +101,12 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>Recurrent bias [G].</summary>
     public Parameter<T> BiasHH { get; }
 
+    /// <summary>W_ih as a matrix operand [G, in].</summary>
+    private protected ReadOnlyMatrixView<T> InputWeights => MatrixView.Of<T>(WeightIH.Value, GateWidth, InputSize);
+
+    /// <summary>W_hh as a matrix operand [G, H].</summary>
+    private protected ReadOnlyMatrixView<T> RecurrentWeights => MatrixView.Of<T>(WeightHH.Value, GateWidth, HiddenSize);
+
     /// <summary>Parameters of this layer in PyTorch order.</summary>
     public IReadOnlyList<Parameter<T>> Parameters => [WeightIH, WeightHH, BiasIH, BiasHH];
 
@@ -210,16 +216,22 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         if (!dInitialState.IsEmpty) stateGradient.CopyTo(dInitialState);
 
         // Weight gradients of all steps at once: dW_ih += dZx^T X, dW_hh += dZh^T H_prev, biases += column sums.
+        long start = StepProfile.Start();
         var gradX = GradX.AsSpan(0, rows * g);
         var gradH = SharesProjectionGradient ? gradX : GradH.AsSpan(0, rows * g);
-        K.Gemm(true, false, gradX, g, InputCache, InputSize, g, InputSize, rows, T.One, T.One, WeightIH.Gradient, InputSize);
-        K.Gemm(true, false, gradH, g, InitialState, h, g, h, batch, T.One, T.One, WeightHH.Gradient, h);
+        var dWih = MatrixView.Of(WeightIH.Gradient, g, InputSize);
+        var dWhh = MatrixView.Of(WeightHH.Gradient, g, h);
+        K.GemmAdd(MatrixView.Of<T>(gradX, rows, g).T, MatrixView.Of<T>(InputCache, rows, InputSize), dWih);              // dW_ih += dZxᵀ X
+        K.GemmAdd(MatrixView.Of<T>(gradH, batch, g).T, MatrixView.Of<T>(InitialState, batch, h), dWhh);                // dW_hh += dZh[0]ᵀ h_{-1}
         if (steps > 1)
-            K.Gemm(true, false, gradH[(batch * g)..], g, HiddenCache, h, g, h, rows - batch, T.One, T.One, WeightHH.Gradient, h);
+            K.GemmAdd(MatrixView.Of<T>(gradH[(batch * g)..], rows - batch, g).T, MatrixView.Of<T>(HiddenCache, rows - batch, h), dWhh); // + dZh[1:]ᵀ H[:-1]
         K.SumRows(gradX, rows, BiasIH.Gradient);
         K.SumRows(gradH, rows, BiasHH.Gradient);
-        if (!dInput.IsEmpty)
-            K.Gemm(false, false, gradX, g, WeightIH.Value, InputSize, rows, InputSize, g, T.One, T.Zero, dInput, InputSize);
+        StepProfile.Stop(StepPhase.WeightGradients, start);
+        if (dInput.IsEmpty) return;
+        start = StepProfile.Start();
+        K.Gemm(MatrixView.Of<T>(gradX, rows, g), InputWeights, MatrixView.Of(dInput, rows, InputSize));   // dX = dZx W_ih
+        StepProfile.Stop(StepPhase.InputProjection, start);
     }
 
     /// <summary>
@@ -350,8 +362,12 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     /// ([rows, H] → [rows, G]) inside ForwardSteps, <c>c = a W_hh + beta c</c> ([rows, G] → [rows, H])
     /// inside BackwardSteps, with W_hh prepared once per pass.
     /// </summary>
-    private protected void RecurrentProduct(ReadOnlySpan<T> a, int rows, T beta, Span<T> c) =>
-        K.Gemm(false, a, _recurrentWeights.K, _recurrentWeights, rows, T.One, beta, c, _recurrentWeights.N);
+    private protected void RecurrentProduct(ReadOnlySpan<T> a, int rows, T beta, Span<T> c)
+    {
+        long start = StepProfile.Start();
+        K.Gemm(MatrixView.Of(a, rows, _recurrentWeights.K), _recurrentWeights, beta, MatrixView.Of(c, rows, _recurrentWeights.N));
+        StepProfile.Stop(StepPhase.RecurrentProducts, start);
+    }
 
     /// <summary>True when the gradient through h(t-1) into step t is blocked in the last forward pass.</summary>
     private protected bool IsHDetached(int t) => _hDetached[t];
@@ -404,9 +420,11 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private protected void ProjectInputs(int rows, bool addRecurrentBias, Span<T> z)
     {
         int g = GateWidth;
-        K.Gemm(false, true, InputCache, InputSize, WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, z, g);
+        long start = StepProfile.Start();
+        K.Gemm(MatrixView.Of<T>(InputCache, rows, InputSize), InputWeights.T, MatrixView.Of(z, rows, g));   // Z = X W_ihᵀ
         K.AddToRows(BiasIH.Value, rows, z);
         if (addRecurrentBias) K.AddToRows(BiasHH.Value, rows, z);
+        StepProfile.Stop(StepPhase.InputProjection, start);
     }
 
     /// <summary>
@@ -421,11 +439,10 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         int g = GateWidth, h = HiddenSize;
         bool haveInput = tau < inputSteps;
         if (haveInput)
-            K.Gemm(false, true, inputTangents.Slice(tau * rows * InputSize, rows * InputSize), InputSize,
-                WeightIH.Value, InputSize, rows, g, InputSize, T.One, T.Zero, dz, g);
+            K.Gemm(MatrixView.Of(inputTangents.Slice(tau * rows * InputSize, rows * InputSize), rows, InputSize), InputWeights.T, MatrixView.Of(dz, rows, g));
         if (tau > 0)
-            K.Gemm(false, true, hiddenTangents.Slice((tau - 1) * rows * h, rows * h), h, WeightHH.Value, h,
-                rows, g, h, T.One, haveInput ? T.One : T.Zero, dz, g);
+            K.Gemm(T.One, MatrixView.Of(hiddenTangents.Slice((tau - 1) * rows * h, rows * h), rows, h), RecurrentWeights.T,
+                haveInput ? T.One : T.Zero, MatrixView.Of(dz, rows, g));
         else if (!haveInput)
             dz.Clear();
     }

@@ -190,6 +190,7 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
         var dLogits = _dLogits.AsSpan(0, rows * outputs);              // [rows, out]
         bool padded = Config.ScoresEveryStep && !batch.Lengths.IsEmpty;
         var scoredRows = padded ? ScoredSteps(batch.Lengths, steps, size) : [];        // [T, B]
+        long start = StepProfile.Start();
         double loss = Config.Head switch
         {
             HeadKind.PerStepSoftmax or HeadKind.LastStepSoftmax =>
@@ -197,6 +198,7 @@ public sealed class SequenceModel<T> where T : unmanaged, IFloatingPointIeee754<
             HeadKind.LastStepSquaredError => Losses.SquaredError(logits, batch.TargetValues, rows, outputs, dLogits),
             _ => Losses.SigmoidCrossEntropy(logits, batch.TargetValues, rows, outputs, dLogits, K, scoredRows),
         };
+        StepProfile.Stop(StepPhase.DecoderAndSoftmax, start);
         _lossComputed = true;
         return loss;
     }

@@ -8,15 +8,12 @@ namespace LstmLens.Numerics;
 /// <summary>SIMD kernels with the matrix product computed by OpenBLAS.</summary>
 public sealed class OpenBlasKernels<T> : SimdKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal OpenBlasKernels()
+    internal OpenBlasKernels() : base(0, "openblas")
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             throw new NotSupportedException($"OpenBLAS kernels exist for float and double, not {typeof(T).Name}.");
         if (!OpenBlasNative.IsAvailable) throw new InvalidOperationException(Compute.OpenBlasMissingMessage);
     }
-
-    /// <inheritdoc/>
-    public override string Name => "openblas";
 
     /// <inheritdoc/>
     /// <remarks>A compact copy: OpenBLAS packs its operands itself, inside every call.</remarks>

@@ -26,14 +26,26 @@ public sealed class PreparedOperand<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>Whether the compact copy stores B as [n, k] (op(B) = Bᵀ); meaningless when packed.</summary>
     internal bool TransB { get; private set; }
 
-    /// <summary>Whether <see cref="Data"/> holds the simd kernels' packed panels rather than a compact copy.</summary>
-    internal bool Packed { get; private set; }
+    /// <summary>The vector width of the simd kernels' packed panels in <see cref="Data"/>; 0 for a compact copy.</summary>
+    internal int PackedBits { get; private set; }
+
+    private PreparedOperand<T>[] _companions = [];
+
+    /// <summary>Whether the auto kernels prepared this operand (one companion per candidate, see <see cref="Companion"/>).</summary>
+    internal bool HasCompanions => _companions.Length > 0 && _length == 0;
+
+    /// <summary>The operand as candidate <paramref name="index"/> of the auto kernels prepares it.</summary>
+    internal PreparedOperand<T> Companion(int index)
+    {
+        if (_companions.Length <= index) Array.Resize(ref _companions, index + 1);
+        return _companions[index] ??= new PreparedOperand<T>();
+    }
 
     /// <summary>The prepared elements.</summary>
     internal Span<T> Data => _storage.AsSpan(_offset, _length);
 
     /// <summary>Sets the shape and returns room for <paramref name="length"/> elements, 64-byte aligned.</summary>
-    internal unsafe Span<T> Reserve(int length, int k, int n, bool transB, bool packed)
+    internal unsafe Span<T> Reserve(int length, int k, int n, bool transB, int packedBits)
     {
         int padding = Alignment / Unsafe.SizeOf<T>();
         if (_storage.Length < length + padding)
@@ -42,7 +54,7 @@ public sealed class PreparedOperand<T> where T : unmanaged, IFloatingPointIeee75
             nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_storage));
             _offset = (int)((Alignment - address % Alignment) % Alignment) / Unsafe.SizeOf<T>();
         }
-        (_length, K, N, TransB, Packed) = (length, k, n, transB, packed);
+        (_length, K, N, TransB, PackedBits) = (length, k, n, transB, packedBits);
         return Data;
     }
 
@@ -50,7 +62,7 @@ public sealed class PreparedOperand<T> where T : unmanaged, IFloatingPointIeee75
     internal void CopyFrom(bool transB, ReadOnlySpan<T> b, int ldb, int k, int n)
     {
         int rows = transB ? n : k, columns = transB ? k : n;
-        var data = Reserve(rows * columns, k, n, transB, packed: false);
+        var data = Reserve(rows * columns, k, n, transB, packedBits: 0);
         for (int r = 0; r < rows; r++) b.Slice(r * ldb, columns).CopyTo(data.Slice(r * columns, columns));
     }
 }

@@ -19,18 +19,60 @@ using System.Runtime.Intrinsics.X86;
 
 namespace LstmLens.Numerics;
 
-/// <summary>Blocked SIMD matrix product <c>C = alpha · op(A) · op(B) + beta · C</c> over row-major pointers.</summary>
+/// <summary>
+/// The blocked product at the vector width the caller names (128, 256 or 512 bits). Every width gives the
+/// same bits: each element of C sees the same fused multiply-adds in the same order, only the tile width
+/// (two vectors) changes.
+/// </summary>
 internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Widths the micro-kernel is written for.</summary>
+    public static IReadOnlyList<int> Widths { get; } = [128, 256, 512];
+
+    /// <summary>Whether the hardware runs vectors of <paramref name="bits"/> natively (the others run in software: correct, slow).</summary>
+    public static bool IsAccelerated(int bits) => bits switch
+    {
+        128 => Vector128.IsHardwareAccelerated,
+        256 => Vector256.IsHardwareAccelerated,
+        512 => Vector512.IsHardwareAccelerated,
+        _ => false,
+    };
+
+    /// <summary>The widest accelerated width (128 where none is, so the software paths still run).</summary>
+    public static int WidestAccelerated => Widths.LastOrDefault(IsAccelerated, 128);
+
+    /// <summary>Elements of op(B) [k, n] packed whole at <paramref name="bits"/>.</summary>
+    public static int PackedLength(int bits, int k, int n) => bits switch
+    {
+        128 => SimdGemm<T, Lanes128<T>, Vector128<T>>.PackedLength(k, n),
+        256 => SimdGemm<T, Lanes256<T>, Vector256<T>>.PackedLength(k, n),
+        _ => SimdGemm<T, Lanes512<T>, Vector512<T>>.PackedLength(k, n),
+    };
+
+    /// <summary>Packs op(B) [k, n] whole at <paramref name="bits"/> (see the generic class).</summary>
+    public static void Pack(int bits, bool transB, T* b, int ldb, int k, int n, T* packed)
+    {
+        if (bits == 128) SimdGemm<T, Lanes128<T>, Vector128<T>>.Pack(transB, b, ldb, k, n, packed);
+        else if (bits == 256) SimdGemm<T, Lanes256<T>, Vector256<T>>.Pack(transB, b, ldb, k, n, packed);
+        else SimdGemm<T, Lanes512<T>, Vector512<T>>.Pack(transB, b, ldb, k, n, packed);
+    }
+
+    /// <summary>Computes the product at <paramref name="bits"/> (see the generic class).</summary>
+    public static void Run(int bits, bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
+        T alpha, T beta, T* c, int ldc, int threads, bool prepacked = false)
+    {
+        if (bits == 128) SimdGemm<T, Lanes128<T>, Vector128<T>>.Run(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc, threads, prepacked);
+        else if (bits == 256) SimdGemm<T, Lanes256<T>, Vector256<T>>.Run(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc, threads, prepacked);
+        else SimdGemm<T, Lanes512<T>, Vector512<T>>.Run(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc, threads, prepacked);
+    }
+}
+
+/// <summary>Blocked SIMD matrix product <c>C = alpha · op(A) · op(B) + beta · C</c> over row-major pointers, on vectors <typeparamref name="TV"/>.</summary>
+internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloatingPointIeee754<T>
+    where TLanes : struct, ILanes<T, TV> where TV : struct
 {
     /// <summary>Rows of C in one register tile (two accumulators per row: 12 of the 16 AVX2 registers).</summary>
     private const int Mr = 6;
-
-    /// <summary>
-    /// Whether the micro-kernel runs on 512-bit vectors (AVX-512, where the runtime accelerates them):
-    /// twice the columns per tile and per instruction of the portable <see cref="Vector{T}"/> width, which
-    /// .NET keeps at 256 bits. Each element of C sees the same operations in the same order either way.
-    /// </summary>
-    internal static readonly bool Wide = Vector512.IsHardwareAccelerated && Vector512<T>.Count > Vector<T>.Count;
 
     /// <summary>
     /// Deepest k block: a [KcMax, Nr] micro-panel of B (64 bytes per p at 256 bits) is 24 KiB and stays in
@@ -49,7 +91,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     private const long SerialWork = 1L << 20;
 
     /// <summary>Columns of C in one register tile: two vectors of the micro-kernel's width.</summary>
-    private static int Nr => Wide ? 2 * Vector512<T>.Count : 2 * Vector<T>.Count;
+    private static int Nr => 2 * TLanes.Count;
 
     /// <summary>The operands, sizes and output of one call; pointers stay valid for the whole call.</summary>
     private readonly struct Problem
@@ -174,8 +216,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                             nint rs = problem.TransA ? 1 : problem.Lda, cs = problem.TransA ? rows : 1;
                             T* cTile = problem.C + row * problem.Ldc + col;
                             var tile = new TileOutput(cTile, problem.Ldc, cols, problem.Alpha, beta, overwrite, scratch);
-                            if (Wide) RunTile<Lanes512, Vector512<T>>(rows, kc, pa, rs, cs, pb, tile);
-                            else RunTile<PortableLanes, Vector<T>>(rows, kc, pa, rs, cs, pb, tile);
+                            RunTile(rows, kc, pa, rs, cs, pb, tile);
                         }
                     }
                 }
@@ -215,18 +256,19 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     private static void PackB(in Problem problem, int p0, int kc, int col, int width, T* dst)
     {
         int nr = Nr;
-        int w = Vector<T>.Count;
         int panels = (width + nr - 1) / nr;
         nint panelSize = (nint)kc * nr;
         if (problem.TransB)
         {
-            // op(B)[p, j] = B[j, p]: W rows of B at a time, transposed in W × W squares into W columns of a panel.
+            // op(B)[p, j] = B[j, p]: W rows of B at a time, transposed in W × W squares into W columns of a panel
+            // (W = Vector<T>.Count where it divides the panel width, else one row at a time).
+            int w = nr % Vector<T>.Count == 0 ? Vector<T>.Count : 1;
             for (int j = 0; j < panels * nr; j += w)
             {
                 T* d = dst + (j / nr) * panelSize + j % nr;
                 T* src = problem.B + (col + j) * problem.Ldb + p0;
                 int p = 0;
-                if (j + w <= width)
+                if (w > 1 && j + w <= width)
                 {
                     for (; p + w <= kc; p += w) TransposeSquare(src + p, problem.Ldb, d + p * nr, nr);
                 }
@@ -242,7 +284,7 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         {
             T* d = dst + (nint)p * nr;
             for (int q = 0; q < full; q++, d += panelSize)
-                for (int v = 0; v < nr; v += w) Vector.Store(Vector.Load(row + q * nr + v), d + v);
+                for (int v = 0; v < nr; v += TLanes.Count) TLanes.Store(TLanes.Load(row + q * nr + v), d + v);
             if (full == panels) continue;
             for (int j = full * nr; j < width; j++) d[j - full * nr] = row[j];
             for (int j = width - full * nr; j < nr; j++) d[j] = T.Zero;
@@ -340,17 +382,16 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>Runs the micro-kernel instantiation for a tile of <paramref name="rows"/> rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunTile<TLanes, TV>(int rows, int kc, T* pa, nint rs, nint cs, T* pb, in TileOutput tile)
-        where TLanes : struct, ILanes<TV> where TV : struct
+    private static void RunTile(int rows, int kc, T* pa, nint rs, nint cs, T* pb, in TileOutput tile)
     {
         switch (rows)
         {
-            case 6: MicroKernel<Rows6, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
-            case 5: MicroKernel<Rows5, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
-            case 4: MicroKernel<Rows4, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
-            case 3: MicroKernel<Rows3, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
-            case 2: MicroKernel<Rows2, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
-            default: MicroKernel<Rows1, TLanes, TV>(kc, pa, rs, cs, pb, tile); break;
+            case 6: MicroKernel<Rows6>(kc, pa, rs, cs, pb, tile); break;
+            case 5: MicroKernel<Rows5>(kc, pa, rs, cs, pb, tile); break;
+            case 4: MicroKernel<Rows4>(kc, pa, rs, cs, pb, tile); break;
+            case 3: MicroKernel<Rows3>(kc, pa, rs, cs, pb, tile); break;
+            case 2: MicroKernel<Rows2>(kc, pa, rs, cs, pb, tile); break;
+            default: MicroKernel<Rows1>(kc, pa, rs, cs, pb, tile); break;
         }
     }
 
@@ -360,8 +401,8 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
     /// </summary>
     /// <remarks>Row r uses accumulators c{r}0 (columns 0..W-1) and c{r}1 (W..2W-1); rows past TRows.Count are compiled away.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel<TRows, TLanes, TV>(int kc, T* pa, nint rs, nint cs, T* pb, in TileOutput output)
-        where TRows : struct, IRows where TLanes : struct, ILanes<TV> where TV : struct
+    private static void MicroKernel<TRows>(int kc, T* pa, nint rs, nint cs, T* pb, in TileOutput output)
+        where TRows : struct, IRows
     {
         int rows = TRows.Count;
         int w = TLanes.Count;
@@ -407,19 +448,18 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
                 c51 = TLanes.MultiplyAdd(a, b1, c51);
             }
         }
-        StoreRow<TLanes, TV>(output, 0, c00, c01);
-        if (rows > 1) StoreRow<TLanes, TV>(output, 1, c10, c11);
-        if (rows > 2) StoreRow<TLanes, TV>(output, 2, c20, c21);
-        if (rows > 3) StoreRow<TLanes, TV>(output, 3, c30, c31);
-        if (rows > 4) StoreRow<TLanes, TV>(output, 4, c40, c41);
-        if (rows > 5) StoreRow<TLanes, TV>(output, 5, c50, c51);
+        StoreRow(output, 0, c00, c01);
+        if (rows > 1) StoreRow(output, 1, c10, c11);
+        if (rows > 2) StoreRow(output, 2, c20, c21);
+        if (rows > 3) StoreRow(output, 3, c30, c31);
+        if (rows > 4) StoreRow(output, 4, c40, c41);
+        if (rows > 5) StoreRow(output, 5, c50, c51);
     }
 
     /// <summary>Writes one row of a tile: <c>C[r, j] = alpha · acc[j] (+ beta · C[r, j])</c> for j &lt; Cols.</summary>
     /// <remarks>The vector and scalar paths perform the same two roundings, so a partial panel matches a full one.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<TLanes, TV>(in TileOutput output, int r, TV low, TV high)
-        where TLanes : struct, ILanes<TV> where TV : struct
+    private static void StoreRow(in TileOutput output, int r, TV low, TV high)
     {
         int w = TLanes.Count;
         T* cRow = output.C + r * output.Ldc;
@@ -440,97 +480,6 @@ internal static unsafe class SimdGemm<T> where T : unmanaged, IFloatingPointIeee
         TLanes.Store(high, output.Scratch + w);
         for (int j = 0; j < output.Cols; j++)
             cRow[j] = output.Overwrite ? output.Scratch[j] : output.Scratch[j] + cRow[j] * output.Beta;
-    }
-
-    /// <summary>The vector operations of the micro-kernel at one register width, resolved at JIT time.</summary>
-    private interface ILanes<TV> where TV : struct
-    {
-        static abstract int Count { get; }
-
-        static abstract TV Load(T* source);
-
-        static abstract void Store(TV value, T* destination);
-
-        static abstract TV Broadcast(T value);
-
-        /// <summary><c>a · b + acc</c> with one rounding where the hardware fuses it (x64 FMA3, Arm64 AdvSimd).</summary>
-        static abstract TV MultiplyAdd(TV a, TV b, TV acc);
-
-        static abstract TV Scale(TV value, T factor);
-
-        static abstract TV Add(TV a, TV b);
-    }
-
-    /// <summary><see cref="Vector{T}"/>: 256 bits on x64 with AVX2, 128 on Arm64.</summary>
-    private readonly struct PortableLanes : ILanes<Vector<T>>
-    {
-        public static int Count => Vector<T>.Count;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<T> Load(T* source) => Vector.Load(source);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(Vector<T> value, T* destination) => Vector.Store(value, destination);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<T> Broadcast(T value) => Vector.Create(value);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<T> MultiplyAdd(Vector<T> a, Vector<T> b, Vector<T> acc)
-        {
-            // x64: the FMA3 intrinsic with the broadcast operand second, which the JIT compiles to vfmadd231 into the
-            // accumulator; Vector.FusedMultiplyAdd gets the 213 form plus a register copy per step (measured 15-25% slower).
-            if (Fma.IsSupported && Vector<T>.Count == Vector256<T>.Count)
-            {
-                if (typeof(T) == typeof(float))
-                    return Fma.MultiplyAdd(b.AsVector256().As<T, float>(), a.AsVector256().As<T, float>(), acc.AsVector256().As<T, float>()).As<float, T>().AsVector();
-                if (typeof(T) == typeof(double))
-                    return Fma.MultiplyAdd(b.AsVector256().As<T, double>(), a.AsVector256().As<T, double>(), acc.AsVector256().As<T, double>()).As<double, T>().AsVector();
-            }
-            if (SimdSupport.FusedMultiplyAdd)
-            {
-                if (typeof(T) == typeof(float))
-                    return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), acc.As<T, float>()).As<float, T>();
-                if (typeof(T) == typeof(double))
-                    return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), acc.As<T, double>()).As<double, T>();
-            }
-            return a * b + acc;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<T> Scale(Vector<T> value, T factor) => value * factor;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector<T> Add(Vector<T> a, Vector<T> b) => a + b;
-    }
-
-    /// <summary><see cref="Vector512{T}"/> (AVX-512F, which implies fused multiply-add).</summary>
-    private readonly struct Lanes512 : ILanes<Vector512<T>>
-    {
-        public static int Count => Vector512<T>.Count;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> Load(T* source) => Vector512.Load(source);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Store(Vector512<T> value, T* destination) => Vector512.Store(value, destination);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> acc)
-        {
-            if (typeof(T) == typeof(float))
-                return Avx512F.FusedMultiplyAdd(b.As<T, float>(), a.As<T, float>(), acc.As<T, float>()).As<float, T>();
-            return Avx512F.FusedMultiplyAdd(b.As<T, double>(), a.As<T, double>(), acc.As<T, double>()).As<double, T>();
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> Scale(Vector512<T> value, T factor) => value * factor;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
     }
 
     /// <summary>Per-thread buffer for packed A or B, pinned and 64-byte aligned; it grows to the largest call seen and is then reused.</summary>

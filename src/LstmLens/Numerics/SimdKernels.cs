@@ -23,17 +23,14 @@ internal static class SimdSupport
     /// <summary>Width of <see cref="Vector{T}"/>, which the tanh/derivative driver uses.</summary>
     public static int VectorBits => Vector<byte>.Count * 8;
 
-    /// <summary>Width of the GEMM micro-kernel's vectors: 512 bits where AVX-512 is accelerated, else <see cref="VectorBits"/>.</summary>
-    public static int GemmBits => SimdGemm<float>.Wide ? 512 : VectorBits;
-
-    /// <summary>Whether the GEMM micro-kernel fuses multiply and add (x64 FMA3 or Arm64 AdvSimd).</summary>
-    public static bool FusedMultiplyAdd => Vector.IsHardwareAccelerated && (Fma.IsSupported || AdvSimd.IsSupported);
+    /// <summary>Whether the hardware fuses multiply and add (x64 FMA3 or Arm64 AdvSimd); without, the products use the exact software fusion.</summary>
+    public static bool FusedMultiplyAdd => Fma.IsSupported || AdvSimd.IsSupported;
 
     /// <summary>One phrase for start-up logs, e.g. "GEMM 512-bit with FMA, element-wise up to 512-bit (AVX-512)".</summary>
-    public static string Describe()
+    public static string Describe(int gemmBits)
     {
         if (!Vector.IsHardwareAccelerated) return "none (vector types not accelerated)";
-        string gemm = $"GEMM {GemmBits}-bit {(FusedMultiplyAdd ? "with" : "without")} FMA";
+        string gemm = $"GEMM {gemmBits}-bit {(FusedMultiplyAdd ? "with" : "without")} FMA";
         return Vector512.IsHardwareAccelerated
             ? $"{gemm}, element-wise up to 512-bit (AVX-512)"
             : $"{gemm}, AVX-512 {(Avx512F.IsSupported ? "present, not used" : "not available")}";
@@ -43,13 +40,25 @@ internal static class SimdSupport
 /// <summary>Fast managed kernels: vectorised element-wise kernels and a blocked, multi-threaded SIMD GEMM.</summary>
 public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Constructed by <see cref="Compute"/>, the one place that chooses kernels.</summary>
-    internal SimdKernels()
+    private readonly string _name;
+
+    /// <summary>
+    /// Constructed by <see cref="Compute"/>, the one place that chooses kernels: the matrix product on
+    /// vectors of <paramref name="vectorBits"/> (128, 256 or 512; 0 for the widest the hardware accelerates).
+    /// </summary>
+    internal SimdKernels(int vectorBits = 0, string name = "simd")
     {
+        if (vectorBits != 0 && !SimdGemm<T>.Widths.Contains(vectorBits))
+            throw new ArgumentOutOfRangeException(nameof(vectorBits), vectorBits, "expected 128, 256 or 512");
+        VectorBits = vectorBits == 0 ? SimdGemm<T>.WidestAccelerated : vectorBits;
+        _name = name;
     }
 
     /// <inheritdoc/>
-    public override string Name => "simd";
+    public override string Name => _name;
+
+    /// <summary>Width of the matrix product's vectors (its register tile is 6 rows × 2 vectors).</summary>
+    public int VectorBits { get; }
 
     /// <inheritdoc/>
     /// <remarks>
@@ -71,7 +80,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         fixed (T* pb = b)
         fixed (T* pc = c)
         {
-            SimdGemm<T>.Run(transA, transB, pa, lda, pb, ldb, m, n, k, alpha, beta, pc, ldc, Compute.Threads);
+            SimdGemm<T>.Run(VectorBits, transA, transB, pa, lda, pb, ldb, m, n, k, alpha, beta, pc, ldc, Compute.Threads);
         }
     }
 
@@ -81,12 +90,12 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     {
         ArgumentNullException.ThrowIfNull(prepared);
         CheckGemmArguments(false, transB, k, Math.Max(k, 1), b.Length, ldb, 1, n, k, n, Math.Max(n, 1));
-        var data = prepared.Reserve(SimdGemm<T>.PackedLength(k, n), k, n, transB, packed: true);
+        var data = prepared.Reserve(SimdGemm<T>.PackedLength(VectorBits, k, n), k, n, transB, packedBits: VectorBits);
         if (k == 0 || n == 0) return;
         fixed (T* pb = b)
         fixed (T* packed = data)
         {
-            SimdGemm<T>.Pack(transB, pb, ldb, k, n, packed);
+            SimdGemm<T>.Pack(VectorBits, transB, pb, ldb, k, n, packed);
         }
     }
 
@@ -94,11 +103,12 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     public override unsafe void Gemm(bool transA, ReadOnlySpan<T> a, int lda, PreparedOperand<T> b, int m, T alpha, T beta, Span<T> c, int ldc)
     {
         ArgumentNullException.ThrowIfNull(b);
-        if (!b.Packed)
+        if (b.PackedBits == 0)
         {
             base.Gemm(transA, a, lda, b, m, alpha, beta, c, ldc);
             return;
         }
+        if (b.PackedBits != VectorBits) throw new ArgumentException($"operand was packed for {b.PackedBits}-bit vectors, this kernel set uses {VectorBits}", nameof(b));
         if (m == 0 || b.N == 0) return;
         if (b.K == 0)
         {
@@ -110,43 +120,15 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         fixed (T* pb = b.Data)
         fixed (T* pc = c)
         {
-            SimdGemm<T>.Run(transA, false, pa, lda, pb, b.N, m, b.N, b.K, alpha, beta, pc, ldc, Compute.Threads, prepacked: true);
+            SimdGemm<T>.Run(VectorBits, transA, false, pa, lda, pb, b.N, m, b.N, b.K, alpha, beta, pc, ldc, Compute.Threads, prepacked: true);
         }
-    }
-
-    /// <summary>
-    /// Throws unless the spans hold the matrices the sizes describe: op(A) [m, k], op(B) [k, n], C [m, n],
-    /// each row-major with a leading dimension of at least its stored row length. Native and pointer-based
-    /// products rely on this instead of bounds checks.
-    /// </summary>
-    private protected static void CheckGemmArguments(bool transA, bool transB, int aLength, int lda, int bLength, int ldb,
-        int m, int n, int k, int cLength, int ldc)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfNegative(k);
-        CheckMatrix("a", aLength, transA ? k : m, transA ? m : k, lda);
-        CheckMatrix("b", bLength, transB ? n : k, transB ? k : n, ldb);
-        CheckMatrix("c", cLength, m, n, ldc);
-    }
-
-    private static void CheckMatrix(string name, int length, int rows, int columns, int leadingDimension)
-    {
-        if (rows == 0 || columns == 0) return;
-        if (leadingDimension < columns)
-            throw new ArgumentOutOfRangeException($"ld{name}", leadingDimension,
-                $"The leading dimension of {name} must be at least its stored row length {columns}.");
-        long needed = (long)(rows - 1) * leadingDimension + columns;
-        if (length < needed)
-            throw new ArgumentException(
-                $"{name} holds {length} elements; a [{rows}, {columns}] matrix with leading dimension {leadingDimension} needs {needed}.",
-                name);
     }
 
     /// <inheritdoc/>
     /// <remarks>TensorPrimitives.Sigmoid rejects empty input; an empty sigmoid is a no-op, as in the reference.</remarks>
     public override void Sigmoid(ReadOnlySpan<T> x, Span<T> y)
     {
+        CheckElementwise(x.Length, x.Length, y.Length);
         if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, y);
     }
 
@@ -163,30 +145,34 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         Map<TanhDerivative>(y, dy, dx);
 
     /// <inheritdoc/>
-    public override void Multiply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
-        TensorPrimitives.Multiply(x, y[..x.Length], z);
+    public override void Multiply(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Multiply(x, y, z);
 
     /// <inheritdoc/>
-    public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
-        TensorPrimitives.MultiplyAdd(x, y[..x.Length], z[..x.Length], z);
+    public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)
+    {
+        CheckElementwise(x.Length, y.Length, z.Length);
+        TensorPrimitives.MultiplyAdd(x, y, z[..x.Length], z);
+    }
 
     /// <inheritdoc/>
     public override void MultiplyAdd(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> w, Span<T> z) =>
-        TensorPrimitives.MultiplyAdd(x, y[..x.Length], w[..x.Length], z);
+        TensorPrimitives.MultiplyAdd(x, y, w, z);
 
     /// <inheritdoc/>
-    public override void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) =>
-        TensorPrimitives.Add(x, y[..x.Length], z);
+    public override void Add(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) => TensorPrimitives.Add(x, y, z);
 
     /// <inheritdoc/>
-    public override void Axpy(T alpha, ReadOnlySpan<T> x, Span<T> y) =>
+    public override void Axpy(T alpha, ReadOnlySpan<T> x, Span<T> y)
+    {
+        CheckElementwise(x.Length, x.Length, y.Length);
         TensorPrimitives.MultiplyAdd(x, alpha, y[..x.Length], y);
+    }
 
     /// <inheritdoc/>
     public override void Scale(T alpha, Span<T> x) => TensorPrimitives.Multiply(x, alpha, x);
 
     /// <inheritdoc/>
-    public override T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y) => TensorPrimitives.Dot(x, y[..x.Length]);
+    public override T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y) => TensorPrimitives.Dot(x, y);
 
     /// <inheritdoc/>
     public override T Sum(ReadOnlySpan<T> x) => TensorPrimitives.Sum(x);
@@ -195,6 +181,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     public override void AddToRows(ReadOnlySpan<T> row, int rows, Span<T> matrix)
     {
         int n = row.Length;
+        CheckElementwise(rows * n, rows * n, matrix.Length);
         for (int r = 0; r < rows; r++)
         {
             var target = matrix.Slice(r * n, n);
@@ -207,6 +194,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
     public override void SumRows(ReadOnlySpan<T> matrix, int rows, Span<T> sums)
     {
         int n = sums.Length;
+        CheckElementwise(rows * n, rows * n, matrix.Length);
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(sums, matrix.Slice(r * n, n), sums);
     }
 
@@ -218,6 +206,8 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
             base.SoftmaxRows(x, rows, cols, y, logSumExp);
             return;
         }
+        CheckElementwise(rows * cols, rows * cols, Math.Min(x.Length, y.Length));
+        CheckElementwise(rows, rows, logSumExp.Length);
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * cols, cols);
@@ -412,7 +402,7 @@ public class SimdKernels<T> : Kernels<T> where T : unmanaged, IFloatingPointIeee
         where TOperator : struct, IVectorOperator
     {
         int n = x.Length, width = Vector<T>.Count;
-        y = y[..n];
+        CheckElementwise(n, y.Length, z.Length);
         z = z[..n];
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T yRef = ref MemoryMarshal.GetReference(y);

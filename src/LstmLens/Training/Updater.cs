@@ -66,9 +66,13 @@ public sealed class Updater<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (!double.IsFinite(loss)) throw new NonFiniteException($"loss is {loss} at update {Updates + 1}");
         _model.Backward();
         var gradients = _model.Store.Gradients;
+        long start = StepProfile.Start();
         LastGradientNorm = _options.ClipNorm is double clip ? GradientClipping.ClipGlobalNorm<T>(gradients, clip) : Norm(gradients);
+        StepProfile.Stop(StepPhase.Clipping, start);
         if (!double.IsFinite(LastGradientNorm)) throw new NonFiniteException($"gradient norm is {LastGradientNorm} at update {Updates + 1}");
+        start = StepProfile.Start();
         Optimizer.Step(_model.Store.Values, gradients);
+        StepProfile.Stop(StepPhase.Update, start);
         Updates++;
         return loss;
     }

@@ -15,11 +15,19 @@ public class PyTorchFixtureTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> FixtureCells() => ["lstm", "gru", "rnn"];
+    /// <summary>Every fixture cell under every kernel set this machine can build.</summary>
+    public static TheoryData<string, string> FixtureCells()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string cell in new[] { "lstm", "gru", "rnn" })
+            foreach (string kernels in Compute.KernelSetNames.Where(Compute.IsAvailable))
+                data.Add(cell, kernels);
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(FixtureCells))]
-    public void Forward_and_backward_match_PyTorch(string cell)
+    public void Forward_and_backward_match_PyTorch(string cell, string kernels)
     {
         var file = SafeTensors.Read(Path.Combine(AppContext.BaseDirectory, "Fixtures", $"{cell}.safetensors"));
         var encoder = file["encoder.weight"].Shape;
@@ -36,7 +44,7 @@ public class PyTorchFixtureTests(ITestOutputHelper output)
             NumLayers = layers,
             OutputSize = file["decoder.bias"].Shape[0],
         };
-        var model = new SequenceModel<float>(config, new Rng(0));
+        var model = new SequenceModel<float>(config, new Rng(0), Compute.Create<float>(kernels));
         foreach (var p in model.Store.Parameters)
         {
             Assert.Equal(file[p.Name].Shape, p.Shape);
@@ -64,8 +72,8 @@ public class PyTorchFixtureTests(ITestOutputHelper output)
         };
         results.AddRange(model.Store.Parameters.Select(p => Compare($"grad.{p.Name}", Values(file[$"grad.{p.Name}"]), p.Gradient)));
         string report = string.Join("; ", results.Select(r => $"{r.Name} {r.Difference:E2}"));
-        output.WriteLine($"{cell}: largest scaled difference per tensor: {report}");
-        Assert.True(results.All(r => r.Difference <= Tolerance), $"{cell} differs from PyTorch beyond {Tolerance:E0}: {report}");
+        output.WriteLine($"{cell} [{kernels}]: largest scaled difference per tensor: {report}");
+        Assert.True(results.All(r => r.Difference <= Tolerance), $"{cell} [{kernels}] differs from PyTorch beyond {Tolerance:E0}: {report}");
     }
 
     /// <summary>Largest |a − e| / max(1, |e|) over the tensor.</summary>

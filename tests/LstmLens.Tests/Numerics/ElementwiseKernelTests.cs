@@ -83,7 +83,7 @@ public class ElementwiseKernelTests
             for (int n = 0; n <= MaxLength; n++)
             {
                 T[] x = Random<T>(n, (ulong)n);
-                T[] y = Random<T>(n + 3, (ulong)n + 1000);   // longer than x: only x.Length terms count
+                T[] y = Random<T>(n, (ulong)n + 1000);
                 T magnitude = T.Zero;
                 for (int i = 0; i < n; i++) magnitude += T.Abs(x[i] * y[i]) + T.Abs(x[i]);
                 T tolerance = T.CreateChecked(n + 1) * MachineEpsilon<T>() * magnitude;

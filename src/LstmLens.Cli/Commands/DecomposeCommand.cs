@@ -15,7 +15,7 @@ namespace LstmLens.Cli.Commands;
 /// <summary>The decompose verb.</summary>
 public static class DecomposeCommand
 {
-    private sealed class Options
+    private sealed class Options : VerbOptions
     {
         public readonly Option<string?> Model = new("--model") { Description = "Model directory (config.json, model.safetensors, vocab.txt) of an LSTM language model" };
         public readonly Option<string?> Text = new("--text") { Description = "The text, whitespace-separated words, read from a zero state with nothing appended" };
@@ -25,12 +25,7 @@ public static class DecomposeCommand
         public readonly Option<string?> TargetWord = new("--target-word") { Description = "Word whose logit the --out figure splits by word (default: the model's prediction at --target-step)" };
         public readonly Option<int?> TargetStep = new("--target-step") { Description = "Position whose prediction the --out figure splits (default: the last)" };
         public readonly Option<string?> Out = new("--out") { Description = "Directory for decomposition.csv, contributions.csv, the figure and report.html (must be new or empty unless --force)" };
-        public readonly Option<bool> Force = new("--force") { Description = "Write into a non-empty --out, replacing files of the same names" };
-        public readonly Option<int> Threads = CommonOptions.Threads();
-        public readonly Option<string> Kernels = CommonOptions.Kernels();
-        public readonly Option<bool> Json = CommonOptions.Json();
-
-        public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new results are written)" };
     }
 
     /// <summary>Builds the command.</summary>

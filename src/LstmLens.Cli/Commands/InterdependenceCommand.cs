@@ -15,7 +15,7 @@ namespace LstmLens.Cli.Commands;
 /// <summary>The interdependence verb.</summary>
 public static class InterdependenceCommand
 {
-    private sealed class Options
+    private sealed class Options : VerbOptions
     {
         public readonly Option<string?> Model = new("--model") { Description = "Model directory (config.json, model.safetensors, vocab.txt) of an LSTM language model" };
         public readonly Option<string?> Text = new("--text") { Description = "Single form: the text, whitespace-separated words, read from a zero state with nothing appended" };
@@ -32,12 +32,7 @@ public static class InterdependenceCommand
         public readonly Option<bool> Lowercase = new("--lowercase") { Description = "Lower-case the corpus's words before looking them up (for models trained on lower-cased text)" };
         public readonly Option<int> MaxLength = new("--max-length") { Description = "Longest sentence accepted, in words", DefaultValueFactory = _ => 512 };
         public readonly Option<string?> Out = new("--out") { Description = "Corpus form: directory for pairs.csv, the tables, figures and report.html (must be new or empty unless --force)" };
-        public readonly Option<bool> Force = new("--force") { Description = "Write into a non-empty --out, replacing files of the same names" };
-        public readonly Option<int> Threads = CommonOptions.Threads();
-        public readonly Option<string> Kernels = CommonOptions.Kernels();
-        public readonly Option<bool> Json = CommonOptions.Json();
-
-        public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
+        public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new results are written)" };
     }
 
     /// <summary>Builds the command.</summary>

@@ -19,7 +19,7 @@ namespace LstmLens.Cli.Commands;
 /// <summary>The memory verb.</summary>
 public static class MemoryCommand
 {
-    private sealed class Options
+    private sealed class Options : VerbOptions
     {
         public readonly Option<string?> Model = new("--model") { Description = "Model directory (config.json, model.safetensors, vocab.txt)" };
         public readonly Option<string?> Data = new("--data") { Description = "Text to analyse, read as lstmlens eval reads it (one continuous stream from a zero state)" };
@@ -52,11 +52,6 @@ public static class MemoryCommand
         public readonly Option<string?> CompareGroup = new("--compare-group") { Description = "The group to overlay from each --compare directory (default: all groups)" };
         public readonly Option<string?> Out = new("--out") { Description = "Directory for memory.csv, sigmas.csv, memory.json and the figures (must be new or empty unless --force)" };
         public readonly Option<bool> Force = new("--force") { Description = "Replace a non-empty --out (its contents are deleted once the new results are written)" };
-        public readonly Option<int> Threads = CommonOptions.Threads();
-        public readonly Option<string> Kernels = CommonOptions.Kernels();
-        public readonly Option<bool> Json = CommonOptions.Json();
-
-        public IEnumerable<Option> All => GetType().GetFields().Select(f => (Option)f.GetValue(this)!);
     }
 
     /// <summary>Builds the command.</summary>

@@ -214,7 +214,8 @@ public sealed class ContextualDecomposition
         VocabularySize = config.OutputSize;
         K.Prepare(true, decoder, _hidden, _hidden, VocabularySize, _decoder);
         var gram = new double[_hidden * _hidden];
-        K.Gemm(true, false, decoder, _hidden, decoder, _hidden, _hidden, _hidden, VocabularySize, 1.0, 0.0, gram, _hidden);
+        var w = MatrixView.Of((ReadOnlySpan<double>)decoder, VocabularySize, _hidden);
+        K.Gemm(w.T, w, MatrixView.Of(gram.AsSpan(), _hidden, _hidden));
         K.Prepare(false, gram, _hidden, _hidden, _hidden, _gram);
     }
 
@@ -302,7 +303,7 @@ public sealed class ContextualDecomposition
         Checks.Length(rows.Length, n * _hidden, nameof(rows));
         if (n == 0) return;
         var products = new double[n * _hidden];
-        K.Gemm(false, rows, _hidden, _gram, n, 1.0, 0.0, products, _hidden);
+        K.Gemm(MatrixView.Of(rows, n, _hidden), _gram, 0.0, MatrixView.Of(products.AsSpan(), n, _hidden));
         for (int i = 0; i < n; i++)
             norms[i] = Math.Sqrt(Math.Max(0, TensorPrimitives.Dot(rows.Slice(i * _hidden, _hidden), products.AsSpan(i * _hidden, _hidden))));
     }
@@ -740,9 +741,7 @@ public sealed class ContextualDecomposition
     /// <summary>C [m, n] = A Wᵀ + beta·C for rows A [m, k] and a prepared weight matrix Wᵀ [k, n].</summary>
     private void Product(ReadOnlySpan<double> a, int m, PreparedOperand<double> weights, double beta, Span<double> c)
     {
-        Checks.Length(a.Length, m * weights.K, nameof(a));
-        Checks.Length(c.Length, m * weights.N, nameof(c));
-        K.Gemm(false, a, weights.K, weights, m, 1.0, beta, c, weights.N);
+        K.Gemm(MatrixView.Of(a, m, weights.K), weights, beta, MatrixView.Of(c, m, weights.N));
     }
 
     private static double RowDot(double[] matrix, int row, ReadOnlySpan<double> x)

@@ -194,7 +194,7 @@ public sealed class LinearDiscriminantAnalysis
         CheckBasis(basis, dimensions, k, nameof(basis));
         LinearClassifier.CheckFeatures(features, rows, dimensions);
         var result = new double[rows * k];
-        Reference.Gemm(false, false, features, dimensions, basis, k, rows, k, dimensions, 1, 0, result, k);
+        Reference.Gemm(MatrixView.Of(features, rows, dimensions), MatrixView.Of(basis, dimensions, k), MatrixView.Of(result.AsSpan(), rows, k));
         return result;
     }
 

@@ -177,7 +177,8 @@ public sealed class LogisticRegression
         Span<double> dW = gradient[..(k * d)], dB = gradient.Slice(k * d, k);
         var z = new double[rows * k];                                   // [n, K] logits, then softmax, then ∂L/∂z
         var logSumExp = new double[rows];                               // [n]
-        Reference.Gemm(false, true, features, d, w, d, rows, k, d, 1, 0, z, k);
+        var x = MatrixView.Of(features, rows, d);
+        Reference.Gemm(x, MatrixView.Of(w, k, d).T, MatrixView.Of(z.AsSpan(), rows, k));                   // z = x Wᵀ
         Reference.AddToRows(b, rows, z);
         double loss = 0;
         for (int i = 0; i < rows; i++) loss -= z[i * k + labels[i]];
@@ -185,7 +186,7 @@ public sealed class LogisticRegression
         loss = (loss + Reference.Sum(logSumExp)) / rows + 0.5 * l2 * Reference.Dot(w, w);
         for (int i = 0; i < rows; i++) z[i * k + labels[i]] -= 1;
         Reference.Scale(1.0 / rows, z);
-        Reference.Gemm(true, false, z, k, features, d, k, d, rows, 1, 0, dW, d);
+        Reference.Gemm(MatrixView.Of((ReadOnlySpan<double>)z, rows, k).T, x, MatrixView.Of(dW, k, d)); // dW = ∂L/∂zᵀ x
         dB.Clear();
         Reference.SumRows(z, rows, dB);
         Reference.Axpy(l2, w, dW);

@@ -459,10 +459,10 @@ public static class StateGradients
             var layer = _plan.Layers[layerIndex];
             int h = layer.HiddenSize, w = layer.LinearizedWidth;
             var p = _products.AsSpan(row0 * _widest, rows * _widest);
-            K.Gemm(false, _dh[layerIndex].AsSpan(row0 * h, rows * h), h, _preparedRecurrent[layerIndex], rows, T.One, T.Zero, p, _widest);
+            K.Gemm(MatrixView.Of((ReadOnlySpan<T>)_dh[layerIndex].AsSpan(row0 * h, rows * h), rows, h), _preparedRecurrent[layerIndex], T.Zero, MatrixView.Of(p, rows, _preparedRecurrent[layerIndex].N, _widest));
             if (layerIndex == 0) return;
             int below = layer.InputSize;
-            K.Gemm(false, _dh[layerIndex - 1].AsSpan(row0 * below, rows * below), below, _preparedInput[layerIndex], rows, T.One, T.One, p, _widest);
+            K.Gemm(MatrixView.Of((ReadOnlySpan<T>)_dh[layerIndex - 1].AsSpan(row0 * below, rows * below), rows, below), _preparedInput[layerIndex], T.One, MatrixView.Of(p, rows, _preparedInput[layerIndex].N, _widest));
         }
     }
 

@@ -166,32 +166,25 @@ public static class Interdependence
         }
         var results = new List<WordPairMeasure>[sentences.Count];
         int threads = options.Threads > 0 ? options.Threads : Numerics.Compute.Threads;
-        int saved = Numerics.Compute.Threads;
-        Numerics.Compute.Threads = 1; // one thread per sentence; the products inside stay single-threaded
-        try
+        // One thread per sentence. The process-wide thread count is left alone (other work may be reading it): a product
+        // that finds the kernels' worker team busy runs on its caller, with the same result.
+        Parallel.For(0, sentences.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
         {
-            Parallel.For(0, sentences.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+            var sentence = sentences[i];
+            var pairs = plans[i];
+            results[i] = [];
+            if (pairs.Count == 0) return;
+            var run = cd.Run(tokens[i], initial is null ? [] : initial[i]);
+            var values = Pairs(cd, run, [.. pairs.Select(p => (p.Left, p.Right))], options.TargetOffset, options.Space);
+            var tree = trees[i];
+            for (int k = 0; k < pairs.Count; k++)
             {
-                var sentence = sentences[i];
-                var pairs = plans[i];
-                results[i] = [];
-                if (pairs.Count == 0) return;
-                var run = cd.Run(tokens[i], initial is null ? [] : initial[i]);
-                var values = Pairs(cd, run, [.. pairs.Select(p => (p.Left, p.Right))], options.TargetOffset, options.Space);
-                var tree = trees[i];
-                for (int k = 0; k < pairs.Count; k++)
-                {
-                    var (l, r) = pairs[k];
-                    results[i].Add(new WordPairMeasure(sentence.Id ?? $"{i + 1}", l, r, sentence.Words[l], sentence.Words[r], sentence.Tags![l], sentence.Tags[r],
-                        WordClasses.Of(sentence.Tags[l])!, WordClasses.Of(sentence.Tags[r])!, tree.Distance(l, r), tree.Relation(l, r), values[k]));
-                }
-                progress?.Invoke(Interlocked.Add(ref done, pairs.Count), total);
-            });
-        }
-        finally
-        {
-            Numerics.Compute.Threads = saved;
-        }
+                var (l, r) = pairs[k];
+                results[i].Add(new WordPairMeasure(sentence.Id ?? $"{i + 1}", l, r, sentence.Words[l], sentence.Words[r], sentence.Tags![l], sentence.Tags[r],
+                    WordClasses.Of(sentence.Tags[l])!, WordClasses.Of(sentence.Tags[r])!, tree.Distance(l, r), tree.Relation(l, r), values[k]));
+            }
+            progress?.Invoke(Interlocked.Add(ref done, pairs.Count), total);
+        });
         return [.. results.SelectMany(r => r)];
     }
 

@@ -156,24 +156,27 @@ public static class VerwimpSyntheticRecipe
             "within-class metric, so counting can still be read from the complement unless the states' within-class covariance is isotropic, which is a " +
             "likely reason for our 66 % against the paper's 17 %.\n\n" +
             "Every seed's full analysis (memory.csv, probes.csv, recall.csv, subspaces.csv and figures) is in runs/analysis-seed*/, seed 1's with the analysed " +
-            "text (text.txt) for `lstmlens memory`; recall.svg and subspaces.svg here are seed 1's.";
+            "text (text.txt) for `lstmlens memory`; recall.svg and subspaces.svg here show the mean over seeds with a min–max band.";
     }
 
+    // Mean over seeds with a min–max band; every seed's curve is on the same delays.
     private static void Plot(ReproductionContext context, IReadOnlyList<SeedAnalysis> runs)
     {
-        var first = runs[0].Report;
-        var recall = new LinePlot("Reading the new token from the state τ steps later (LDA, seed 1)", new Axis("delay τ (tokens)"), new Axis("test accuracy") { Min = 0, Max = 1 });
-        foreach (var curve in first.Probes!.Recall.GroupBy(x => x.State))
-            recall.Series.Add(new Series($"token-x-1 from {curve.Key}", [.. curve.Select(x => (double)x.Delay)], [.. curve.Select(x => x.Accuracy)]));
-        recall.Save(Path.Combine(context.Directory, "recall.svg"));
-        var sums = new LinePlot("Σσ of the cell-state gradients (seed 1)", new Axis("delay τ (tokens)"), new Axis("Σσ", Logarithmic: true)) { Markers = true };
-        foreach (var group in first.Groups.GroupBy(g => g.Group))
-            sums.Series.Add(new Series(group.Key == "cycles:new" ? "token-x-1" : group.Key, [.. group.Select(g => (double)g.Delay)], [.. group.Select(g => g.Spectrum.Sum)]));
-        foreach (var (name, pick) in new (string, Func<SubspaceMemory, double>)[] { ("token-x-1, counting", x => x.SubspaceSigmaSum), ("token-x-1, ID", x => x.ComplementSigmaSum) })
+        string seeds = runs.Count == 1 ? "seed 1" : $"mean of {runs.Count} seeds, band min–max";
+        Series Curve(string name, Func<MemoryReport, IEnumerable<(int Delay, double Value)>> pick)
         {
-            var rows = first.Subspaces.Where(x => x.Group == "cycles:new").ToArray();
-            sums.Series.Add(new Series(name, [.. rows.Select(x => (double)x.Delay)], [.. rows.Select(pick)]));
+            var points = runs.Select(r => pick(r.Report).ToArray()).ToArray();
+            return Series.FromRuns(name, [.. points[0].Select(p => (double)p.Delay)], [.. points.Select(p => (IReadOnlyList<double>)[.. p.Select(x => x.Value)])], BandKind.MinMax);
         }
+        var recall = new LinePlot($"Reading the new token from the state τ steps later (LDA, {seeds})", new Axis("delay τ (tokens)"), new Axis("test accuracy") { Min = 0, Max = 1 });
+        foreach (string state in runs[0].Report.Probes!.Recall.Select(x => x.State).Distinct())
+            recall.Series.Add(Curve($"token-x-1 from {state}", r => r.Probes!.Recall.Where(x => x.State == state).Select(x => (x.Delay, x.Accuracy))));
+        recall.Save(Path.Combine(context.Directory, "recall.svg"));
+        var sums = new LinePlot($"Σσ of the cell-state gradients ({seeds})", new Axis("delay τ (tokens)"), new Axis("Σσ", Logarithmic: true)) { Markers = true };
+        foreach (string group in runs[0].Report.Groups.Select(g => g.Group).Distinct())
+            sums.Series.Add(Curve(group == "cycles:new" ? "token-x-1" : group, r => r.Groups.Where(g => g.Group == group).Select(g => (g.Delay, g.Spectrum.Sum))));
+        foreach (var (name, pick) in new (string, Func<SubspaceMemory, double>)[] { ("token-x-1, counting", x => x.SubspaceSigmaSum), ("token-x-1, ID", x => x.ComplementSigmaSum) })
+            sums.Series.Add(Curve(name, r => r.Subspaces.Where(x => x.Group == "cycles:new").Select(x => (x.Delay, pick(x)))));
         sums.Save(Path.Combine(context.Directory, "subspaces.svg"));
     }
 

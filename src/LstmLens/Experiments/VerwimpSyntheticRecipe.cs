@@ -162,13 +162,13 @@ public static class VerwimpSyntheticRecipe
     // Mean over seeds with a min–max band; every seed's curve is on the same delays.
     private static void Plot(ReproductionContext context, IReadOnlyList<SeedAnalysis> runs)
     {
-        string seeds = runs.Count == 1 ? "seed 1" : $"mean of {runs.Count} seeds, band min–max";
+        string seeds = runs.Count == 1 ? "seed 1" : $"mean of {runs.Count} seeds";
         Series Curve(string name, Func<MemoryReport, IEnumerable<(int Delay, double Value)>> pick)
         {
             var points = runs.Select(r => pick(r.Report).ToArray()).ToArray();
             return Series.FromRuns(name, [.. points[0].Select(p => (double)p.Delay)], [.. points.Select(p => (IReadOnlyList<double>)[.. p.Select(x => x.Value)])], BandKind.MinMax);
         }
-        var recall = new LinePlot($"Reading the new token from the state τ steps later (LDA, {seeds})", new Axis("delay τ (tokens)"), new Axis("test accuracy") { Min = 0, Max = 1 });
+        var recall = new LinePlot($"Recall of the new token τ steps later (LDA, {seeds})", new Axis("delay τ (tokens)"), new Axis("test accuracy") { Min = 0, Max = 1 });
         foreach (string state in runs[0].Report.Probes!.Recall.Select(x => x.State).Distinct())
             recall.Series.Add(Curve($"token-x-1 from {state}", r => r.Probes!.Recall.Where(x => x.State == state).Select(x => (x.Delay, x.Accuracy))));
         recall.Save(Path.Combine(context.Directory, "recall.svg"));

@@ -113,7 +113,8 @@ public static class CyclesDemo
         Invariant($"With only that remembered token relevant the probability is {d.RememberedProbability:P0}, with only the token just read {d.CurrentProbability:P0} (chance: {d.Chance:P0}), ") +
         (d.RememberedProbability > 2 * d.Chance && d.RememberedProbability > 2 * d.CurrentProbability
             ? "so the memory of the earlier token carries the prediction. "
-            : d.RememberedProbability > 2 * d.Chance ? "so both tokens move the prediction, neither alone. " : "so neither token alone moves the prediction far from chance yet. ") +
+            : d.RememberedProbability > 2 * d.Chance ? "so both tokens move the prediction, neither alone. "
+            : "so neither token's own contribution carries it: the prediction comes from how they combine with each other and the context. ") +
         Invariant($"Their interdependence there is {d.Interdependence:F2}: the share of the two tokens' joint contribution to the logits that is not the sum of their separate contributions."),
         "contributions.svg");
 

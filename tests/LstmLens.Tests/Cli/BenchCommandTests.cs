@@ -2,6 +2,7 @@ using System.Text.Json;
 
 namespace LstmLens.Tests.Cli;
 
+[Collection(Numerics.ProcessWideComputeState.Name)] // reads the process-wide thread count back: no other test may set it meanwhile
 public class BenchCommandTests
 {
     [Fact]

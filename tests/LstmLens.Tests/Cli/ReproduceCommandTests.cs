@@ -1,5 +1,6 @@
 namespace LstmLens.Tests.Cli;
 
+[Collection(Numerics.ProcessWideComputeState.Name)] // runs compared bit for bit: no other test may switch the kernels meanwhile
 public class ReproduceCommandTests
 {
     [Theory]
@@ -26,6 +27,7 @@ public class ReproduceCommandTests
     }
 }
 
+[Collection(Numerics.ProcessWideComputeState.Name)] // runs compared bit for bit: no other test may switch the kernels meanwhile
 public class ReproduceExecutorTests
 {
     private static string[] Tiny(string root, string output)

@@ -4,6 +4,7 @@ using LstmLens.Training;
 
 namespace LstmLens.Tests.Cli;
 
+[Collection(Numerics.ProcessWideComputeState.Name)] // runs compared bit for bit: no other test may switch the kernels meanwhile
 public class SweepCommandTests
 {
     /// <summary>A sweep of 2 × 2 grid points × 2 seeds of a copying task that trains in a fraction of a second.</summary>

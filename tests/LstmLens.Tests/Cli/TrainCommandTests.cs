@@ -6,6 +6,7 @@ using LstmLens.Training;
 namespace LstmLens.Tests.Cli;
 
 /// <summary>`train`, `eval` and `sample` end to end on a small generated corpus.</summary>
+[Collection(Numerics.ProcessWideComputeState.Name)] // runs compared bit for bit: no other test may switch the kernels meanwhile
 public sealed class TrainCommandTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -5,6 +5,7 @@ using LstmLens.Tests.Data;
 namespace LstmLens.Tests.Experiments;
 
 /// <summary>The run-group machinery on the tiny pixel recipe (8 runs of 2 × 2 images): local, entry by entry, collect, reruns.</summary>
+[Collection(Numerics.ProcessWideComputeState.Name)] // runs compared bit for bit: no other test may switch the kernels meanwhile
 public class RunGroupTests
 {
     /// <summary>12 images of <paramref name="side"/> × <paramref name="side"/> pixels and their labels (image index mod 10) in <paramref name="directory"/>.</summary>

@@ -89,7 +89,7 @@ public static class DecomposeCommand
         }
         if (outDirectory is null) return 0;
 
-        int target = targetWord is not null ? vocabulary[targetWord] : vocabulary.Tokens.ToList().IndexOf(rows[targetStep].ModelTop[0].Word);
+        int target = targetWord is not null ? vocabulary[targetWord] : vocabulary[rows[targetStep].ModelTop[0].Word];
         var contributions = WordContributions(cd, sentence, targetStep, target);
         output!.Open();
         Reproduction.WriteCsv(Path.Combine(outDirectory, "decomposition.csv"),
@@ -121,8 +121,8 @@ public static class DecomposeCommand
 
     private static List<(string Word, double Probability)> Top(double[] logits, int k, Data.Vocabulary vocabulary)
     {
-        double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
-        return [.. logits.Select((v, i) => (i, p: Math.Exp(v - max) / sum)).OrderByDescending(e => e.p).ThenBy(e => e.i).Take(k).Select(e => (vocabulary.Tokens[e.i], e.p))];
+        return [.. ContextualDecomposition.Softmax(logits).Select((p, i) => (i, p)).OrderByDescending(e => e.p).ThenBy(e => e.i).Take(k)
+            .Select(e => (vocabulary.Tokens[e.i], e.p))];
     }
 
     private static string Format(IReadOnlyList<(string Word, double Probability)> top) =>

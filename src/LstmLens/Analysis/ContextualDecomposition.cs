@@ -288,6 +288,14 @@ public sealed class ContextualDecomposition
         return v;
     }
 
+    /// <summary>softmax(<paramref name="logits"/>): P(Y | x_β) of relevant logits, or the model's distribution of its own.</summary>
+    public static double[] Softmax(ReadOnlySpan<double> logits)
+    {
+        var p = new double[logits.Length];
+        TensorPrimitives.SoftMax(logits, p);
+        return p;
+    }
+
     /// <summary>‖W_dec x‖₂ through the Gram matrix W_decᵀW_dec (no V-sized product per vector).</summary>
     public double LogitNorm(ReadOnlySpan<double> x)
     {

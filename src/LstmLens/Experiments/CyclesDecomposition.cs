@@ -46,9 +46,9 @@ public static class CyclesDecomposition
             {
                 int t = u + gap, token = ids[u];
                 var parts = cd.Decompose(sentence, [new DecompositionLane([u], t, t), new DecompositionLane([t], t, t)]);
-                double modelP = Softmax(cd.Logits(sentence.State(t), withBias: true))[token];
-                double remembered = Softmax(cd.Logits(parts[0].Relevant(t)))[token];
-                double current = Softmax(cd.Logits(parts[1].Relevant(t)))[token];
+                double modelP = ContextualDecomposition.Softmax(cd.Logits(sentence.State(t), withBias: true))[token];
+                double remembered = ContextualDecomposition.Softmax(cd.Logits(parts[0].Relevant(t)))[token];
+                double current = ContextualDecomposition.Softmax(cd.Logits(parts[1].Relevant(t)))[token];
                 double interdependence = Interdependence.Measure(cd, sentence, [u], [t], t).Value;
                 rows.Add((l, u, t, lines[l].Words[u], modelP, remembered, current, interdependence));
                 if (!figure && u > 0)
@@ -74,14 +74,6 @@ public static class CyclesDecomposition
         var values = parts.Select(d => cd.Logits(d.Relevant(step))[token]).ToArray();
         string title = $"Each token's own contribution to the logit of '{name}' when '{words[step]}' is read (contextual decomposition)";
         AtomicFile.WriteAllText(path, SentenceView.ToSvg(words[from..(step + 1)], values, title, step - from));
-    }
-
-    private static double[] Softmax(double[] logits)
-    {
-        double max = logits.Max();
-        var p = logits.Select(v => Math.Exp(v - max)).ToArray();
-        double sum = p.Sum();
-        return [.. p.Select(v => v / sum)];
     }
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);

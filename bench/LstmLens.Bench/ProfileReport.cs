@@ -46,7 +46,7 @@ internal static class ProfileReport
         // "whole": the recurrence runs over the whole batch with threaded products; "parts": over batch parts, one per thread.
         var variants = (from t in threads.Split(',') from k in kernels.Split(',') from split in splits.Split(',')
                         select (Kernels: k, Threads: int.Parse(t, CultureInfo.InvariantCulture), Parts: split == "parts")).ToList();
-        Console.WriteLine($"CPU: {LstmLens.Experiments.RunFiles.CpuModel()}; {Environment.ProcessorCount} logical cores");
+        Console.WriteLine($"CPU: {LstmLens.Reporting.RunFiles.CpuModel()}; {Environment.ProcessorCount} logical cores");
         Console.WriteLine($"Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {RuntimeInformation.FrameworkDescription}; load average before: {GflopsReport.LoadAverage()}");
         Console.WriteLine($"Compute (simd): {Describe("simd", 1)}");
         Console.WriteLine($"{rounds} rounds × {steps} steps per variant, the fastest round's means; ms per training step.");

@@ -3,7 +3,8 @@
 // tokens, plus forward-only (evaluation) throughput, peak working set and managed bytes allocated per
 // training step, and the rate of the step's matrix-product FLOPs. Timing starts after a warm-up of at
 // least 2 steps and 1 s, by which time the JIT has replaced the first, unoptimised code of the hot
-// methods. Not a unit test: figures are measured, never asserted.
+// methods; it runs for at least the given steps and at least 2 s, so that a short step is not timed
+// over a tenth of a second, where one interruption of the machine moves the figure by a third. Not a unit test: figures are measured, never asserted.
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -20,7 +21,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var configs = new Option<string>("--configs") { Description = "Comma-separated: copy, ptb, synthetic", DefaultValueFactory = _ => "copy,ptb,synthetic" };
-        var iterations = new Option<int>("--steps") { Description = "Timed steps per configuration (after a warm-up of at least 2 steps and 1 s)", DefaultValueFactory = _ => 5 };
+        var iterations = new Option<int>("--steps") { Description = "Timed steps per configuration, at least (timing also lasts at least 2 s, after a warm-up of 2 steps and 1 s)", DefaultValueFactory = _ => 5 };
         var threads = CommonOptions.Threads();
         var kernels = CommonOptions.Kernels();
         var json = CommonOptions.Json();
@@ -58,15 +59,22 @@ public static class BenchCommand
         int n = benchmark.TokensPerStep;
         ThroughputBenchmark.WarmUp(benchmark.Train);
         long allocated = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < iterations; i++) benchmark.Train();
-        double train = (double)n * iterations / clock.Elapsed.TotalSeconds;
-        long perStep = (GC.GetAllocatedBytesForCurrentThread() - allocated) / iterations;
+        var (train, trainSteps) = Time(benchmark.Train, iterations);
+        long perStep = (GC.GetAllocatedBytesForCurrentThread() - allocated) / trainSteps;
         ThroughputBenchmark.WarmUp(benchmark.Evaluate);
-        clock.Restart();
-        for (int i = 0; i < iterations; i++) benchmark.Evaluate();
-        double eval = (double)n * iterations / clock.Elapsed.TotalSeconds;
+        double eval = Time(benchmark.Evaluate, iterations).StepsPerSecond;
         using var process = Process.GetCurrentProcess();
-        return (train, eval, process.PeakWorkingSet64 >> 20, perStep);
+        return (train * n, eval * n, process.PeakWorkingSet64 >> 20, perStep);
     }
+
+    /// <summary>Runs <paramref name="step"/> at least <paramref name="steps"/> times and for at least <see cref="MinimumSeconds"/>.</summary>
+    private static (double StepsPerSecond, int Steps) Time(Action step, int steps)
+    {
+        var clock = Stopwatch.StartNew();
+        int done = 0;
+        for (; done < steps || clock.Elapsed.TotalSeconds < MinimumSeconds; done++) step();
+        return (done / clock.Elapsed.TotalSeconds, done);
+    }
+
+    private const double MinimumSeconds = 2;
 }

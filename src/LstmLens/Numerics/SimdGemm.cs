@@ -87,6 +87,9 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
     /// <summary>Bytes of packed B per block and thread: a share of L3.</summary>
     private const int PackedBBytes = 2 * 1024 * 1024;
 
+    /// <summary>Bytes of B that stay in a level-1 data cache (32 KiB on the x86 CPUs this is tuned on, 64 KiB and more on ARM64).</summary>
+    private const int L1Bytes = 32 * 1024;
+
     /// <summary>Below this many multiply-adds (m·n·k) threads cost more than they save.</summary>
     private const long SerialWork = 1L << 20;
 
@@ -100,6 +103,7 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
         public readonly nint Lda, Ldb, Ldc;
         public readonly int M, N, K;
         public readonly bool TransA, TransB;
+        public readonly bool TransC;      // the product computed is Cᵀ: element (i, j) of this problem is C[j, i]
         public readonly bool Prepacked;   // B holds op(B) packed whole by Pack; Ldb and TransB are unused
         public readonly T Alpha, Beta;
 
@@ -108,9 +112,10 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
         private readonly int _tileHeight, _tallTiles;   // the first _tallTiles tiles are one row taller
 
         public Problem(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
-            T alpha, T beta, T* c, int ldc, bool prepacked = false)
+            T alpha, T beta, T* c, int ldc, bool prepacked = false, bool transC = false)
         {
             Prepacked = prepacked;
+            TransC = transC;
             A = a;
             B = b;
             C = c;
@@ -122,6 +127,9 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
 
         /// <summary>First row of tile t (t = TileCount gives M).</summary>
         public int TileRow(int t) => t * _tileHeight + Math.Min(t, _tallTiles);
+
+        /// <summary>Address of this problem's element (row, col) in C.</summary>
+        public T* At(int row, int col) => TransC ? C + col * Ldc + row : C + row * Ldc + col;
 
         /// <summary>Micro-panels of Nr columns along n; the last may be partial.</summary>
         public int PanelCount => (N + Nr - 1) / Nr;
@@ -154,7 +162,12 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
     public static void Run(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
         T alpha, T beta, T* c, int ldc, int threads, bool prepacked = false)
     {
-        var problem = new Problem(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc, prepacked);
+        // A transposed A is packed element by element, B with vector copies: when B is the narrower operand,
+        // compute Cᵀ = op(B)ᵀ · op(A)ᵀ instead (weight gradients dZᵀ X: pack X, not dZ, and fill whole panels
+        // with dZ's 4H columns). Each element of C sees the same multiply-adds in the same order either way.
+        var problem = transA && !prepacked && n < m
+            ? new Problem(!transB, false, b, ldb, a, lda, n, m, k, alpha, beta, c, ldc, transC: true)
+            : new Problem(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc, prepacked);
         if (threads == 1 || (long)m * n * k < SerialWork)
         {
             RunRegion(problem, 0, problem.TileCount, 0, problem.PanelCount);
@@ -197,31 +210,43 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
                 T* blockB = packedB;
                 if (problem.Prepacked) blockB = problem.B + (nint)p0 * problem.PanelCount * nr + (nint)qb * kc * nr;
                 else PackB(problem, p0, kc, firstColumn, Math.Min(problem.N, qe * nr) - firstColumn, packedB);
+                // The block's panels stay in L1 while the tiles stream past them; when the whole block of B fits in L1
+                // anyway (shallow k), walk tile by tile instead, so that C is written along its rows.
+                bool tilesOuter = (long)(qe - qb) * kc * nr * sizeof(T) <= L1Bytes;
                 for (int tb = t0; tb < t1; tb += tilesPerBlock)
                 {
                     int te = Math.Min(t1, tb + tilesPerBlock);
                     if (problem.TransA) PackTransposedA(problem, p0, kc, tb, te, packedA);
-                    int firstRow = problem.TileRow(tb);
-                    for (int q = qb; q < qe; q++)
+                    int outerCount = tilesOuter ? te - tb : qe - qb, innerCount = tilesOuter ? qe - qb : te - tb;
+                    for (int outer = 0; outer < outerCount; outer++)
                     {
-                        int col = q * nr;
-                        int cols = Math.Min(nr, problem.N - col);
-                        T* pb = blockB + (nint)(q - qb) * kc * nr;
-                        for (int t = tb; t < te; t++)
+                        for (int inner = 0; inner < innerCount; inner++)
                         {
-                            int row = problem.TileRow(t);
-                            int rows = problem.TileRow(t + 1) - row;
-                            // op(A)[row + r, p0 + p] sits at pa[r · rs + p · cs]: packed [kc][rows], or A's own rows.
-                            T* pa = problem.TransA ? packedA + (nint)(row - firstRow) * kc : problem.A + row * problem.Lda + p0;
-                            nint rs = problem.TransA ? 1 : problem.Lda, cs = problem.TransA ? rows : 1;
-                            T* cTile = problem.C + row * problem.Ldc + col;
-                            var tile = new TileOutput(cTile, problem.Ldc, cols, problem.Alpha, beta, overwrite, scratch);
-                            RunTile(rows, kc, pa, rs, cs, pb, tile);
+                            int t = tb + (tilesOuter ? outer : inner), q = qb + (tilesOuter ? inner : outer);
+                            RunTile(problem, t, q, p0, kc, problem.TileRow(tb), packedA, blockB + (nint)(q - qb) * kc * nr, beta, overwrite, scratch);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Tile t × panel q of C over the k block [p0, p0 + kc): op(A) read in place, or from <paramref name="packedA"/>
+    /// (tiles from the one starting at <paramref name="firstRow"/>, each [kc][height]), against the panel's packed B.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunTile(in Problem problem, int t, int q, int p0, int kc, int firstRow, T* packedA, T* pb, T beta, bool overwrite, T* scratch)
+    {
+        int col = q * Nr;
+        int row = problem.TileRow(t);
+        int rows = problem.TileRow(t + 1) - row;
+        // op(A)[row + r, p0 + p] sits at pa[r · rs + p · cs]: packed [kc][rows], or A's own rows.
+        T* pa = problem.TransA ? packedA + (nint)(row - firstRow) * kc : problem.A + row * problem.Lda + p0;
+        nint rs = problem.TransA ? 1 : problem.Lda, cs = problem.TransA ? rows : 1;
+        var tile = new TileOutput(problem.At(row, col), problem.TransC ? 1 : problem.Ldc, problem.TransC ? problem.Ldc : 1,
+            Math.Min(Nr, problem.N - col), problem.Alpha, beta, overwrite, scratch);
+        RunTile(rows, kc, pa, rs, cs, pb, tile);
     }
 
     /// <summary>
@@ -360,11 +385,14 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
         Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(t1, t3, 0x31));
     }
 
-    /// <summary>Where a tile's accumulators go and how: <c>C = alpha · acc + beta · C</c>, or <c>alpha · acc</c> when overwriting.</summary>
-    private readonly struct TileOutput(T* c, nint ldc, int cols, T alpha, T beta, bool overwrite, T* scratch)
+    /// <summary>
+    /// Where a tile's accumulators go and how: <c>C = alpha · acc + beta · C</c>, or <c>alpha · acc</c> when overwriting;
+    /// tile element (r, j) is at <c>C[r · RowStep + j · ColumnStep]</c> (steps swapped when the problem computes Cᵀ).
+    /// </summary>
+    private readonly struct TileOutput(T* c, nint rowStep, nint columnStep, int cols, T alpha, T beta, bool overwrite, T* scratch)
     {
         public readonly T* C = c;
-        public readonly nint Ldc = ldc;
+        public readonly nint RowStep = rowStep, ColumnStep = columnStep;
         public readonly int Cols = cols;
         public readonly T Alpha = alpha, Beta = beta;
         public readonly bool Overwrite = overwrite;
@@ -462,10 +490,10 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
     private static void StoreRow(in TileOutput output, int r, TV low, TV high)
     {
         int w = TLanes.Count;
-        T* cRow = output.C + r * output.Ldc;
+        T* cRow = output.C + r * output.RowStep;
         low = TLanes.Scale(low, output.Alpha);
         high = TLanes.Scale(high, output.Alpha);
-        if (output.Cols == 2 * w)
+        if (output.Cols == 2 * w && output.ColumnStep == 1)
         {
             if (!output.Overwrite)
             {
@@ -478,8 +506,9 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
         }
         TLanes.Store(low, output.Scratch);
         TLanes.Store(high, output.Scratch + w);
+        nint step = output.ColumnStep;
         for (int j = 0; j < output.Cols; j++)
-            cRow[j] = output.Overwrite ? output.Scratch[j] : output.Scratch[j] + cRow[j] * output.Beta;
+            cRow[j * step] = output.Overwrite ? output.Scratch[j] : output.Scratch[j] + cRow[j * step] * output.Beta;
     }
 
     /// <summary>Per-thread buffer for packed A or B, pinned and 64-byte aligned; it grows to the largest call seen and is then reused.</summary>

@@ -1,21 +1,23 @@
-// The "auto" kernel set: every matrix product runs on whichever candidate — the simd product at each
-// vector width the hardware accelerates, and OpenBLAS where it loads — was fastest for that product's
-// shape on this machine. The first product of an unknown shape (transposes, m, n, k, prepared or not,
-// element type, thread count) is a short calibration: each candidate computes it on the real operands
-// into scratch, in alternating rounds, and the fastest round decides. Choices are cached in a file per
-// machine and library version, so later runs skip the calibration and repeat the same choices; results
-// are then bit-identical run to run, and across thread counts where the choices agree (each candidate
-// alone is). OpenBLAS competes only for products on one thread: its idle threads spin after a threaded
-// call, and next to the simd product's worker team (or the recurrence's batch parts) the two pools fight
-// for the cores — measured on synthetic at 2 threads, a mix calibrated product by product ran at half the
-// speed of either set alone. Element-wise kernels are the simd set's. Not adaptive: a choice is never revisited.
+// The "auto" kernel set: every matrix product runs at whichever vector width the hardware accelerates
+// (128, 256 or 512 bits) was fastest for that product's shape on this machine. The first product of an
+// unknown shape (transposes, m, n, k, prepared or not, element type, thread count) is a short
+// calibration: each width computes it on the real operands into scratch, in alternating rounds, and the
+// fastest round decides. Choices are cached in a file per machine and library version, so later runs
+// skip the calibration. Every width gives the same bits, so the choice changes speed only: results are
+// bit-identical to `simd`'s whatever the calibration found, on any thread count, before and after the
+// cache fills, and on any machine whose widths agree on rounding (all of them fuse multiply-adds).
+// OpenBLAS is not a candidate: it rounds differently, so a timing-dependent mix would make a run's
+// weights depend on the machine's load; and at 2 threads its idle threads spin after a threaded call and
+// fight the worker team for the cores (measured on synthetic: a per-product mix at half the speed of
+// either set alone). Name `--kernels openblas` to use it. Element-wise kernels are the simd set's.
+// Not adaptive: a choice is never revisited.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics;
 
 namespace LstmLens.Numerics;
 
-/// <summary>Kernels whose matrix products are routed per shape by measurement.</summary>
+/// <summary>Kernels whose matrix products run at a vector width chosen per shape by measurement.</summary>
 public sealed unsafe class AutoKernels<T> : SimdKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Each candidate runs at least this many rounds, and more while a round is short.</summary>
@@ -118,7 +120,7 @@ public sealed unsafe class AutoKernels<T> : SimdKernels<T> where T : unmanaged, 
         string key = shape.ToString();
         string? cached = _cache.Get(key);
         int index = -1;
-        for (int i = 0; i < _candidates.Count; i++) if (_candidates[i].Name == cached && Eligible(i, shape)) index = i;
+        for (int i = 0; i < _candidates.Count; i++) if (_candidates[i].Name == cached) index = i;
         if (index < 0)
         {
             var scratch = GC.AllocateUninitializedArray<T>(c.Length);
@@ -128,7 +130,6 @@ public sealed unsafe class AutoKernels<T> : SimdKernels<T> where T : unmanaged, 
             {
                 for (int i = 0; i < _candidates.Count; i++)
                 {
-                    if (!Eligible(i, shape)) continue;
                     if (!T.IsZero(beta)) c.CopyTo(scratch);
                     long start = Stopwatch.GetTimestamp();
                     run(i, scratch);
@@ -141,7 +142,4 @@ public sealed unsafe class AutoKernels<T> : SimdKernels<T> where T : unmanaged, 
         _choices[shape] = index;
         return index;
     }
-
-    /// <summary>Whether candidate i may compute a product of <paramref name="shape"/>: OpenBLAS only on one thread.</summary>
-    private bool Eligible(int i, Shape shape) => shape.Threads == 1 || _candidates[i] is not OpenBlasKernels<T>;
 }

@@ -105,7 +105,7 @@ public static class Compute
 
     /// <summary>
     /// A new kernel set by name, without changing the process-wide choice (tests and benchmarks compare
-    /// sets side by side). "auto" calibrates among the simd sets of the accelerated widths and openblas.
+    /// sets side by side). "auto" calibrates among the simd sets of the accelerated widths.
     /// </summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     /// <exception cref="InvalidOperationException">"openblas" without OpenBLAS installed.</exception>
@@ -127,12 +127,11 @@ public static class Compute
         };
     }
 
-    /// <summary>The auto kernels' candidates: the simd set at each accelerated width (at least one), then openblas where it loads.</summary>
+    /// <summary>The auto kernels' candidates: the simd set at each accelerated width (at least one).</summary>
     private static List<Kernels<T>> AutoCandidates<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {
         var candidates = SimdGemm<T>.Widths.Where(SimdGemm<T>.IsAccelerated).Select(bits => (Kernels<T>)new SimdKernels<T>(bits, $"simd{bits}")).ToList();
         if (candidates.Count == 0) candidates.Add(new SimdKernels<T>(128, "simd128"));
-        if (OpenBlasNative.IsAvailable) candidates.Add(new OpenBlasKernels<T>());
         return candidates;
     }
 
@@ -155,8 +154,7 @@ public static class Compute
               + $"{Cache.Count} shape{(Cache.Count == 1 ? "" : "s")} known in {Cache.FilePath})"
             : KernelSet;
         string simd = _float is SimdKernels<float> simdSet ? SimdSupport.Describe(simdSet.VectorBits) : "none (scalar reference)";
-        bool usesBlas = _float is OpenBlasKernels<float> || (_float is AutoKernels<float> a && a.Candidates.Contains("openblas"));
-        string blas = usesBlas
+        string blas = _float is OpenBlasKernels<float>
             ? $"{OpenBlasNative.LibraryName} ({OpenBlasNative.Config ?? "no build string"})"
             : OpenBlasNative.IsAvailable ? $"none ({OpenBlasNative.LibraryName} present, not used)" : "none";
         return $"kernels {kernels}, SIMD {simd}, BLAS {blas}, threads {Threads} of {Environment.ProcessorCount}";

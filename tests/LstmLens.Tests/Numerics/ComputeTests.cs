@@ -100,14 +100,14 @@ public sealed class ComputeTests : IDisposable
         if (loads)
         {
             Assert.Equal("openblas", Compute.Create<float>("openblas").Name);
-            Assert.Contains("openblas", ((AutoKernels<double>)Compute.Create<double>("auto")).Candidates);
         }
         else
         {
             var error = Assert.Throws<InvalidOperationException>(() => Compute.Use("openblas"));
             Assert.Contains("libopenblas0", error.Message, StringComparison.Ordinal);
-            Assert.DoesNotContain("openblas", ((AutoKernels<float>)Compute.Create<float>("auto")).Candidates);
         }
+        // auto chooses among widths that round alike; OpenBLAS, which rounds differently, only when named.
+        Assert.All(((AutoKernels<double>)Compute.Create<double>("auto")).Candidates, name => Assert.StartsWith("simd", name, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 // The parameters of the fast kernels and how they are chosen: the matrix product at each vector width
 // (bit-identical to each other, plain and prepared), the auto kernels' calibrated per-shape choice (the
-// result is the chosen candidate's, the choice persists in the cache file, a damaged file counts as
-// empty), the LSTM recurrence over batch parts (bit-identical to the whole batch), the named matrix
+// result is the chosen candidate's and simd's whatever it chose, the choice persists in the cache file, a
+// damaged file counts as empty), the LSTM recurrence over batch parts (bit-identical to the whole batch), the named matrix
 // operands, and the span checks every kernel set shares with TensorPrimitives. In the process-wide
 // collection because they set Compute.Threads.
 using System.Numerics;
@@ -92,6 +92,26 @@ public sealed class KernelChoiceTests : IDisposable
     }
 
     [Fact]
+    public void Auto_gives_simds_bits_whatever_it_chooses()
+    {
+        Compute.Threads = 2;
+        var simd = RunLstm(Compute.Create<float>("simd"));
+        var cache = new KernelChoiceCache(_directory);
+        var widths = SimdGemm<float>.Widths.Select(bits => (Kernels<float>)Compute.Create<float>($"simd{bits}")).ToList();
+        var calibrated = new AutoKernels<float>(widths, cache);
+        var first = RunLstm(calibrated);
+        AssertIdentical<float>(simd.Output, first.Output, "hidden states, auto vs simd");
+        AssertIdentical<float>(simd.Gradients, first.Gradients, "gradients, auto vs simd");
+        // Every shape forced onto another width than calibration chose: still the same bits.
+        foreach (var (key, chosen) in calibrated.Choices)
+            cache.Set(key, widths[(widths.FindIndex(w => w.Name == chosen) + 1) % widths.Count].Name);
+        var forced = new AutoKernels<float>(widths, new KernelChoiceCache(_directory));
+        var second = RunLstm(forced);
+        Assert.All(calibrated.Choices, choice => Assert.NotEqual(choice.Value, forced.Choices[choice.Key]));
+        AssertIdentical<float>(simd.Gradients, second.Gradients, "gradients, auto with other choices vs simd");
+    }
+
+    [Fact]
     public void A_damaged_cache_file_counts_as_empty_and_is_rewritten()
     {
         var cache = new KernelChoiceCache(_directory);
@@ -116,17 +136,23 @@ public sealed class KernelChoiceTests : IDisposable
         static (float[] Output, float[] Gradients) Run(int minimumRowsPerPart)
         {
             Lstm<float>.MinimumRowsPerPart = minimumRowsPerPart;
-            var store = new ParameterStore<float>();
-            var stack = RecurrentLayers.CreateStack(CellType.Lstm, store, "rnn.", 2, input, hidden, kernels: Compute.Create<float>("simd"));
-            var rng = new Rng(5);
-            foreach (var layer in stack.Layers) layer.InitializeUniform(rng, 0.5);
-            float[] x = Random<float>(steps * batch * input, 6), dOutput = Random<float>(steps * batch * hidden, 7);
-            float[] output = new float[steps * batch * hidden], dInput = new float[x.Length];
-            stack.Forward(x, steps, batch, [], output, []);
-            store.ZeroGradients();
-            stack.Backward(dOutput, [], dInput, []);
-            return (output, [.. store.Gradients.ToArray(), .. dInput]);
+            return RunLstm(Compute.Create<float>("simd"), steps, batch, input, hidden);
         }
+    }
+
+    /// <summary>Forward and backward through a 2-layer LSTM on <paramref name="kernels"/>: hidden states, then all gradients and dX.</summary>
+    private static (float[] Output, float[] Gradients) RunLstm(Kernels<float> kernels, int steps = 6, int batch = 23, int input = 37, int hidden = 40)
+    {
+        var store = new ParameterStore<float>();
+        var stack = RecurrentLayers.CreateStack(CellType.Lstm, store, "rnn.", 2, input, hidden, kernels: kernels);
+        var rng = new Rng(5);
+        foreach (var layer in stack.Layers) layer.InitializeUniform(rng, 0.5);
+        float[] x = Random<float>(steps * batch * input, 6), dOutput = Random<float>(steps * batch * hidden, 7);
+        float[] output = new float[steps * batch * hidden], dInput = new float[x.Length];
+        stack.Forward(x, steps, batch, [], output, []);
+        store.ZeroGradients();
+        stack.Backward(dOutput, [], dInput, []);
+        return (output, [.. store.Gradients.ToArray(), .. dInput]);
     }
 
     [Fact]

@@ -42,6 +42,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private T[] _frozenHidden = [];   // [T, B, H] h_{t-1} as seen by step t when the masks were frozen
     private T[] _frozenCell = [];     // [T, B, H] c_{t-1} likewise
     private readonly PreparedOperand<T> _recurrentWeights = new(); // W_hhᵀ during Forward, W_hh during Backward
+    private T[] _biasGradient = [];   // [G] Σ over rows of dZ, added to both biases when they share it
 
     private protected T[] InputCache = [];   // [T, B, in]
     private protected T[] InitialState = []; // [S, B, H]
@@ -225,8 +226,21 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         K.GemmAdd(MatrixView.Of<T>(gradH, batch, g).T, MatrixView.Of<T>(InitialState, batch, h), dWhh);                // dW_hh += dZh[0]ᵀ h_{-1}
         if (steps > 1)
             K.GemmAdd(MatrixView.Of<T>(gradH[(batch * g)..], rows - batch, g).T, MatrixView.Of<T>(HiddenCache, rows - batch, h), dWhh); // + dZh[1:]ᵀ H[:-1]
-        K.SumRows(gradX, rows, BiasIH.Gradient);
-        K.SumRows(gradH, rows, BiasHH.Gradient);
+        if (SharesProjectionGradient)
+        {
+            // One pass over dZ for both biases (from zero, so a bias gradient that was zero gets the plain column sums).
+            Buffers.Grow(ref _biasGradient, g);
+            var sums = _biasGradient.AsSpan(0, g);
+            sums.Clear();
+            K.SumRows(gradX, rows, sums);
+            K.Add(BiasIH.Gradient, sums, BiasIH.Gradient);
+            K.Add(BiasHH.Gradient, sums, BiasHH.Gradient);
+        }
+        else
+        {
+            K.SumRows(gradX, rows, BiasIH.Gradient);
+            K.SumRows(gradH, rows, BiasHH.Gradient);
+        }
         StepProfile.Stop(StepPhase.WeightGradients, start);
         if (dInput.IsEmpty) return;
         start = StepProfile.Start();

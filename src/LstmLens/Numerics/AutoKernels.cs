@@ -4,8 +4,8 @@
 // calibration: each width computes it on the real operands into scratch, in alternating rounds, and the
 // fastest round decides. Choices are cached in a file per machine and library version, so later runs
 // skip the calibration. Every width gives the same bits, so the choice changes speed only: results are
-// bit-identical to `simd`'s whatever the calibration found, on any thread count, before and after the
-// cache fills, and on any machine whose widths agree on rounding (all of them fuse multiply-adds).
+// bit-identical to `simd`'s whatever the calibration found, on any thread count, and before and after
+// the cache fills.
 // OpenBLAS is not a candidate: it rounds differently, so a timing-dependent mix would make a run's
 // weights depend on the machine's load; and at 2 threads its idle threads spin after a threaded call and
 // fight the worker team for the cores (measured on synthetic: a per-product mix at half the speed of

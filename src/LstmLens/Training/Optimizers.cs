@@ -2,6 +2,9 @@
 // Adam and Adagrad with the PyTorch update rules, and gradient clipping by global norm. State is one
 // allocation per role, aligned with the parameters, so checkpoints can save it as flat tensors.
 using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace LstmLens.Training;
 
@@ -64,7 +67,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         }
         else
         {
-            for (int i = 0; i < values.Length; i++) values[i] -= lr * gradients[i];
+            TensorPrimitives.MultiplyAdd(gradients, -lr, values, values);   // v + (-lr)·g: the same roundings as v - lr·g
         }
         Steps++;
     }
@@ -156,15 +159,45 @@ public static class GradientClipping
     /// </summary>
     public static double ClipGlobalNorm<T>(Span<T> gradients, double maxNorm) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double sum = 0;
-        foreach (T g in gradients) sum += double.CreateChecked(g * g);
-        double norm = Math.Sqrt(sum);
+        double norm = Math.Sqrt(SumOfSquares<T>(gradients));
         double factor = maxNorm / (norm + 1e-6);
-        if (factor < 1)
-        {
-            T f = T.CreateChecked(factor);
-            foreach (ref T g in gradients) g *= f;
-        }
+        if (factor < 1) TensorPrimitives.Multiply(gradients, T.CreateChecked(factor), gradients);
         return norm;
+    }
+
+    /// <summary>
+    /// Σ x², in double: eight running sums (element i goes to sum i mod 8), then added in a fixed order, so the
+    /// result is the same on every machine whatever its vector width.
+    /// </summary>
+    public static double SumOfSquares<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector128<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        int i = 0;
+        if (typeof(T) == typeof(float))
+        {
+            var x = MemoryMarshal.Cast<T, float>(values);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                Vector128<float> low = Vector128.Create(x.Slice(i, 4)), high = Vector128.Create(x.Slice(i + 4, 4));
+                var (x0, x1, x2, x3) = (Vector128.WidenLower(low), Vector128.WidenUpper(low), Vector128.WidenLower(high), Vector128.WidenUpper(high));
+                (s0, s1, s2, s3) = (s0 + x0 * x0, s1 + x1 * x1, s2 + x2 * x2, s3 + x3 * x3);
+            }
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            var x = MemoryMarshal.Cast<T, double>(values);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var (x0, x1, x2, x3) = (Vector128.Create(x.Slice(i, 2)), Vector128.Create(x.Slice(i + 2, 2)), Vector128.Create(x.Slice(i + 4, 2)), Vector128.Create(x.Slice(i + 6, 2)));
+                (s0, s1, s2, s3) = (s0 + x0 * x0, s1 + x1 * x1, s2 + x2 * x2, s3 + x3 * x3);
+            }
+        }
+        double sum = Vector128.Sum((s0 + s1) + (s2 + s3));
+        for (; i < values.Length; i++)
+        {
+            double x = double.CreateTruncating(values[i]);
+            sum += x * x;
+        }
+        return sum;
     }
 }

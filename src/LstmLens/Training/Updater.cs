@@ -67,7 +67,7 @@ public sealed class Updater<T> where T : unmanaged, IFloatingPointIeee754<T>
         _model.Backward();
         var gradients = _model.Store.Gradients;
         long start = StepProfile.Start();
-        LastGradientNorm = _options.ClipNorm is double clip ? GradientClipping.ClipGlobalNorm<T>(gradients, clip) : Norm(gradients);
+        LastGradientNorm = _options.ClipNorm is double clip ? GradientClipping.ClipGlobalNorm<T>(gradients, clip) : Math.Sqrt(GradientClipping.SumOfSquares<T>(gradients));
         StepProfile.Stop(StepPhase.Clipping, start);
         if (!double.IsFinite(LastGradientNorm)) throw new NonFiniteException($"gradient norm is {LastGradientNorm} at update {Updates + 1}");
         start = StepProfile.Start();
@@ -75,12 +75,5 @@ public sealed class Updater<T> where T : unmanaged, IFloatingPointIeee754<T>
         StepProfile.Stop(StepPhase.Update, start);
         Updates++;
         return loss;
-    }
-
-    private static double Norm(ReadOnlySpan<T> values)
-    {
-        double sum = 0;
-        foreach (T v in values) sum += double.CreateChecked(v * v);
-        return Math.Sqrt(sum);
     }
 }

@@ -51,6 +51,35 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void The_gradient_norms_sum_of_squares_sees_every_element_once_in_double()
+    {
+        var rng = new Random(3);
+        for (int n = 0; n <= 41; n++)
+        {
+            float[] single = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            double[] @double = single.Select(x => (double)x * 1.0000001).ToArray();
+            double expectedSingle = single.Sum(x => (double)x * x), expectedDouble = @double.Sum(x => x * x);
+            Assert.Equal(expectedSingle, GradientClipping.SumOfSquares<float>(single), 1e-14 * (1 + expectedSingle));
+            Assert.Equal(expectedDouble, GradientClipping.SumOfSquares<double>(@double), 1e-14 * (1 + expectedDouble));
+            if (n > 0)
+            {
+                single[n - 1] = 1e3f;   // an element's square is counted exactly once, wherever the tail starts
+                Assert.Equal(single.Sum(x => (double)x * x), GradientClipping.SumOfSquares<float>(single), 1e-9);
+            }
+        }
+    }
+
+    [Fact]
+    public void Sgd_without_momentum_subtracts_the_scaled_gradient()
+    {
+        var sgd = new Sgd<float>(9, learningRate: 0.1);
+        float[] w = [1, -2, 3, 0.5f, 7, -1, 2, 4, -3], g = [0.3f, 1, -2, 5, 0.25f, -0.5f, 1, 3, 9];
+        float[] expected = w.Zip(g, (v, d) => v - 0.1f * d).ToArray();
+        sgd.Step(w, g);
+        Assert.Equal(expected, w);
+    }
+
+    [Fact]
     public void Unknown_optimizer_names_are_rejected()
     {
         var e = Assert.Throws<ArgumentException>(() => Optimizer<float>.Create("rmsprop", 1, 0.1));

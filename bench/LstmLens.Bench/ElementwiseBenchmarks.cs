@@ -1,7 +1,7 @@
 // BenchmarkDotNet: the activations on a step's gate block [B = 20, 4H = 1024], the fused LSTM cell
 // kernels on the same step (forward and backward over the 20 rows), and the row softmax on an output
-// block [B = 20, V = 10000], for the reference and simd kernel sets (openblas shares simd's element-wise
-// kernels).
+// block [B = 20, V = 10000], for the reference set and the simd set at each vector width (simd is the
+// widest accelerated one; openblas and auto share simd's element-wise kernels).
 using BenchmarkDotNet.Attributes;
 using LstmLens.Numerics;
 
@@ -18,7 +18,7 @@ public class ElementwiseBenchmarks
     private float[] _previousCells = [], _cells = [], _tanhCells = [], _hidden = [], _cellGradient = [], _previousCellGradient = [];   // [Batch, H]
     private float[] _gateGradient = [];   // [Batch, Gates]
 
-    [Params("reference", "simd")]
+    [Params("reference", "simd128", "simd256", "simd512")]
     public string KernelSet { get; set; } = "";
 
     [GlobalSetup]

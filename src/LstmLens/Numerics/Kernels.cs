@@ -152,27 +152,21 @@ public class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// dc and writes dz [4n] (gradient w.r.t. the pre-activations) and <c>dcPrev = dc ⊙ f</c>.
     /// </summary>
     public virtual void LstmCellBackward(ReadOnlySpan<T> gates, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> tanhC,
-        ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev) =>
-        LstmCellBackwardFrom(gates, cPrev, tanhC, dh, dc, dz, dcPrev, 0);
-
-    /// <summary><see cref="LstmCellBackward"/> on units [from, n) only, composed of the element-wise kernels (the fused kernel finishes its tail with it).</summary>
-    private protected void LstmCellBackwardFrom(ReadOnlySpan<T> gates, ReadOnlySpan<T> cPrev, ReadOnlySpan<T> tanhC,
-        ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev, int from)
+        ReadOnlySpan<T> dh, Span<T> dc, Span<T> dz, Span<T> dcPrev)
     {
-        int n = dc.Length, m = n - from;
-        ReadOnlySpan<T> i = gates.Slice(from, m), f = gates.Slice(n + from, m), g = gates.Slice(2 * n + from, m), o = gates.Slice(3 * n + from, m);
-        Span<T> di = dz.Slice(from, m), df = dz.Slice(n + from, m), dg = dz.Slice(2 * n + from, m), dO = dz.Slice(3 * n + from, m);
-        var cells = new Range(from, n);
-        Span<T> dcs = dc[cells], scratch = dcPrev[cells];
-        ReadOnlySpan<T> tc = tanhC[cells], dhs = dh[cells];
+        int n = dc.Length;
+        ReadOnlySpan<T> i = gates[..n], f = gates.Slice(n, n), g = gates.Slice(2 * n, n), o = gates.Slice(3 * n, n);
+        Span<T> di = dz[..n], df = dz.Slice(n, n), dg = dz.Slice(2 * n, n), dO = dz.Slice(3 * n, n);
+        ReadOnlySpan<T> tc = tanhC[..n], dhs = dh[..n];
+        Span<T> scratch = dcPrev[..n];
         Multiply(dhs, tc, dO);               // h = o ⊙ tanh(c)
         Multiply(dhs, o, scratch);
         TanhBackward(tc, scratch, scratch);
-        Add(dcs, scratch, dcs);
-        Multiply(dcs, g, di);                // c = f ⊙ c_{t-1} + i ⊙ g
-        Multiply(dcs, cPrev[cells], df);
-        Multiply(dcs, i, dg);
-        Multiply(dcs, f, scratch);           // dcPrev
+        Add(dc, scratch, dc);
+        Multiply(dc, g, di);                 // c = f ⊙ c_{t-1} + i ⊙ g
+        Multiply(dc, cPrev[..n], df);
+        Multiply(dc, i, dg);
+        Multiply(dc, f, scratch);            // dcPrev
         SigmoidBackward(i, di, di);
         SigmoidBackward(f, df, df);
         TanhBackward(g, dg, dg);

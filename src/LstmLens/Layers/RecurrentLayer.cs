@@ -43,6 +43,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private T[] _frozenCell = [];     // [T, B, H] c_{t-1} likewise
     private readonly PreparedOperand<T> _recurrentWeights = new(); // W_hhᵀ during Forward, W_hh during Backward
     private T[] _biasGradient = [];   // [G] Σ over rows of dZ, added to both biases when they share it
+    private T[] _biases = [];         // [G] b_ih (+ b_hh), the rows the input projection adds into
 
     private protected T[] InputCache = [];   // [T, B, in]
     private protected T[] InitialState = []; // [S, B, H]
@@ -430,14 +431,21 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private protected Span<T> PreviousCell(int t) =>
         t == 0 ? InitialState.AsSpan(Batch * HiddenSize, Batch * HiddenSize) : CellCache.AsSpan((t - 1) * Batch * HiddenSize, Batch * HiddenSize);
 
-    /// <summary>Input projection for all steps: <c>Z[t, b] = W_ih x[t, b] + b_ih (+ b_hh when <paramref name="addRecurrentBias"/>)</c>, into <paramref name="z"/> [T·B, G].</summary>
+    /// <summary>
+    /// Input projection for all steps: <c>Z[t, b] = W_ih x[t, b] + (b_ih + b_hh)</c> (b_hh only when
+    /// <paramref name="addRecurrentBias"/>), into <paramref name="z"/> [T·B, G]: the bias rows are written
+    /// first and the product adds into them, one pass over Z instead of one per bias.
+    /// </summary>
     private protected void ProjectInputs(int rows, bool addRecurrentBias, Span<T> z)
     {
         int g = GateWidth;
         long start = StepProfile.Start();
-        K.Gemm(MatrixView.Of<T>(InputCache, rows, InputSize), InputWeights.T, MatrixView.Of(z, rows, g));   // Z = X W_ihᵀ
-        K.AddToRows(BiasIH.Value, rows, z);
-        if (addRecurrentBias) K.AddToRows(BiasHH.Value, rows, z);
+        Buffers.Grow(ref _biases, g);
+        var biases = _biases.AsSpan(0, g);                                    // [G]
+        if (addRecurrentBias) K.Add(BiasIH.Value, BiasHH.Value, biases);
+        else BiasIH.Value.CopyTo(biases);
+        for (int r = 0; r < rows; r++) biases.CopyTo(z.Slice(r * g, g));
+        K.GemmAdd(MatrixView.Of<T>(InputCache, rows, InputSize), InputWeights.T, MatrixView.Of(z, rows, g));   // Z += X W_ihᵀ
         StepProfile.Stop(StepPhase.InputProjection, start);
     }
 

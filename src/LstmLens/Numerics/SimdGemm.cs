@@ -162,11 +162,14 @@ internal static unsafe class SimdGemm<T, TLanes, TV> where T : unmanaged, IFloat
     public static void Run(bool transA, bool transB, T* a, int lda, T* b, int ldb, int m, int n, int k,
         T alpha, T beta, T* c, int ldc, int threads, bool prepacked = false)
     {
-        // A transposed A is packed element by element, B with vector copies: when B is the narrower operand,
-        // compute Cᵀ = op(B)ᵀ · op(A)ᵀ instead (weight gradients dZᵀ X: pack X, not dZ, and fill whole panels
-        // with dZ's 4H columns). Each element of C sees the same multiply-adds in the same order either way.
-        var problem = transA && !prepacked && n < m
-            ? new Problem(!transB, false, b, ldb, a, lda, n, m, k, alpha, beta, c, ldc, transC: true)
+        // Compute Cᵀ = op(B)ᵀ · op(A)ᵀ instead when that packs less or fills more of the register tiles: a
+        // transposed A is packed element by element and B with vector copies, so for weight gradients dZᵀ X
+        // pack X, not dZ, and fill whole panels with dZ's 4H columns; and a product at most half a panel
+        // wide (dX of a 10-wide embedding, a 10-way decoder) would compute a whole panel per row. Each
+        // element of C sees the same multiply-adds in the same order either way.
+        bool swap = !prepacked && n < m && (transA || 2 * n <= Nr);
+        var problem = swap
+            ? new Problem(!transB, !transA, b, ldb, a, lda, n, m, k, alpha, beta, c, ldc, transC: true)
             : new Problem(transA, transB, a, lda, b, ldb, m, n, k, alpha, beta, c, ldc, prepacked);
         if (threads == 1 || (long)m * n * k < SerialWork)
         {

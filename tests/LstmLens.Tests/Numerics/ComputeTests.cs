@@ -33,6 +33,7 @@ public sealed class ComputeTests : IDisposable
         { 20, 1024, 264, false, true },
         { 97, 1030, 300, true, false },
         { 601, 45, 530, true, true },
+        { 3001, 10, 70, false, true },
     };
 
     [Theory, MemberData(nameof(ThreadedShapes))]

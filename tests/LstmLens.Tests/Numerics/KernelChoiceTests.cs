@@ -25,7 +25,7 @@ public sealed class KernelChoiceTests : IDisposable
         if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
     }
 
-    private static readonly (int M, int N, int K)[] OddShapes = [(1, 1, 1), (7, 13, 5), (13, 7, 17), (33, 65, 17), (20, 41, 400), (101, 31, 9)];
+    private static readonly (int M, int N, int K)[] OddShapes = [(1, 1, 1), (7, 13, 5), (13, 7, 17), (33, 65, 17), (20, 41, 400), (101, 31, 9), (120, 10, 37), (90, 5, 500)];
 
     [Fact]
     public void Every_vector_width_gives_the_same_bits_plain_and_prepared()

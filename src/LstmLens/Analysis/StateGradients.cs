@@ -186,7 +186,7 @@ public static class StateGradients
     {
         var plan = new Plan<T>(model, input, groups, options);
         if (plan.Layers.Any(l => l.LinearizedWidth == 0)) return ComputeReference(model, input, groups, options, progress);
-        using var engine = new FactoredEngine<T>(plan);
+        var engine = new FactoredEngine<T>(plan);
         engine.Run(progress);
         return plan.Result();
     }
@@ -305,11 +305,11 @@ public static class StateGradients
     /// position order: with a kernel set whose products do not depend on how rows are split (reference, simd) the result
     /// is bit-identical for any thread count.
     /// </summary>
-    private sealed class FactoredEngine<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+    private sealed class FactoredEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly Plan<T> _plan;
         private readonly Kernels<T> K;
-        private readonly int _e, _capacity, _widest, _savedThreads;
+        private readonly int _e, _capacity, _widest;
         private readonly T[][] _dh, _dc;                 // per layer [capacity·E, H_l]: tangents of h and c, lane slot by slot
         private readonly T[] _products;                  // [capacity·E, W_max] P of the current layer
         private readonly T[][] _recurrent, _input, _carry; // per layer [W, H], [W, in], [carry]: the factored step
@@ -350,13 +350,10 @@ public static class StateGradients
             _products = new T[rows * _widest];
             _laneStart = new int[_capacity];
             _cellStart = new int[plan.Threads + 1];
-            _cellBody = RunCell;
-            // Each cell computes its lanes' products single-threaded: the cells are the parallelism.
-            _savedThreads = Numerics.Compute.Threads;
-            Numerics.Compute.Threads = 1;
+            // Each cell computes its lanes' products on its own thread: the cells are the parallelism.
+            Action<int> runCell = RunCell;
+            _cellBody = cell => Numerics.Compute.OnOneThread(runCell, cell);
         }
-
-        public void Dispose() => Numerics.Compute.Threads = _savedThreads;
 
         public void Run(Action<int>? progress) =>
             ForwardStream(_plan.Model, _plan.Input, _plan.Segments, (start, steps, newRun) =>

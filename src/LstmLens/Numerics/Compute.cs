@@ -2,9 +2,9 @@
 // Kernel sets: "reference" (the scalar specification), "simd" (managed vector kernels, the matrix
 // product at the widest vector width the hardware accelerates), "simd128"/"simd256"/"simd512" (the same
 // at a fixed width, which runs in software where the hardware lacks it), "openblas" (simd with Gemm from
-// OpenBLAS) and "auto", the default: each matrix product on whichever of the accelerated simd widths and
-// openblas a short calibration of its shape found fastest on this machine (AutoKernels, choices cached
-// per machine and library version). Not a scheduler: kernels read Threads when they run.
+// OpenBLAS) and "auto", the default: each matrix product at whichever accelerated simd width a short
+// calibration of its shape found fastest on this machine (AutoKernels, choices cached per machine and
+// library version; the same bits as "simd"). Not a scheduler: kernels read Threads when they run.
 using System.Numerics;
 
 namespace LstmLens.Numerics;
@@ -54,18 +54,21 @@ public static class Compute
                 for (int part = 0; part < parts; part++) _body(part);
         }
 
-        private void RunPart(int part)
+        private void RunPart(int part) => OnOneThread(_body, part);
+    }
+
+    /// <summary>Runs <c>body(argument)</c> with <see cref="Threads"/> = 1 on this thread only (other threads keep their setting).</summary>
+    internal static void OnOneThread(Action<int> body, int argument)
+    {
+        int saved = t_partThreads;
+        t_partThreads = 1;
+        try
         {
-            int saved = t_partThreads;
-            t_partThreads = 1;
-            try
-            {
-                _body(part);
-            }
-            finally
-            {
-                t_partThreads = saved;
-            }
+            body(argument);
+        }
+        finally
+        {
+            t_partThreads = saved;
         }
     }
 

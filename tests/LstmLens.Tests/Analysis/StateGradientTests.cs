@@ -286,3 +286,37 @@ public class StateGradientTests(ITestOutputHelper output)
         Assert.True(expected.Max(Math.Abs) > 0, $"{what}: the reference is all zeros");
     }
 }
+
+/// <summary>A state-gradient run and the process-wide thread count (alone in its collection, which owns that setting).</summary>
+[Collection(Numerics.ProcessWideComputeState.Name)]
+public class StateGradientThreadTests
+{
+    [Fact]
+    public async Task A_run_leaves_the_process_wide_thread_count_alone_while_it_runs()
+    {
+        // Its cells compute their products on their own threads; every other thread keeps seeing Compute.Threads.
+        int saved = Compute.Threads;
+        Compute.Threads = 2;
+        try
+        {
+            var model = StateGradientTests.RandomModel("lstm", vocabulary: 20, embedding: 16, hidden: 24, layers: 1, seed: 8, Compute.Create<float>("simd"));
+            int[] tokens = StateGradientTests.RandomTokens(3000, 20, seed: 9);
+            PositionGroup[] groups = [new("all", [.. Enumerable.Range(0, tokens.Length)])];
+            int seen = 2, reads = 0;
+            var run = Task.Run(() => StateGradients.Compute(model, StateGradientInput.FromTokens(tokens), groups,
+                new StateGradientOptions { MaxDelay = 30, Threads = 2 }));
+            while (!run.IsCompleted)
+            {
+                if (Compute.Threads != 2) seen = Compute.Threads;
+                reads++;
+            }
+            await run;
+            Assert.True(reads > 100, $"only {reads} reads during the run");
+            Assert.Equal(2, seen);
+        }
+        finally
+        {
+            Compute.Threads = saved;
+        }
+    }
+}

@@ -42,8 +42,7 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     private T[] _frozenHidden = [];   // [T, B, H] h_{t-1} as seen by step t when the masks were frozen
     private T[] _frozenCell = [];     // [T, B, H] c_{t-1} likewise
     private readonly PreparedOperand<T> _recurrentWeights = new(); // W_hhᵀ during Forward, W_hh during Backward
-    private T[] _biasGradient = [];   // [G] Σ over rows of dZ, added to both biases when they share it
-    private T[] _biases = [];         // [G] b_ih (+ b_hh), the rows the input projection adds into
+    private T[] _gateRow = [];        // [G] b_ih (+ b_hh) for the input projection; Σ over rows of dZ in Backward
 
     private protected T[] InputCache = [];   // [T, B, in]
     private protected T[] InitialState = []; // [S, B, H]
@@ -227,21 +226,15 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
         K.GemmAdd(MatrixView.Of<T>(gradH, batch, g).T, MatrixView.Of<T>(InitialState, batch, h), dWhh);                // dW_hh += dZh[0]ᵀ h_{-1}
         if (steps > 1)
             K.GemmAdd(MatrixView.Of<T>(gradH[(batch * g)..], rows - batch, g).T, MatrixView.Of<T>(HiddenCache, rows - batch, h), dWhh); // + dZh[1:]ᵀ H[:-1]
-        if (SharesProjectionGradient)
-        {
-            // One pass over dZ for both biases (from zero, so a bias gradient that was zero gets the plain column sums).
-            Buffers.Grow(ref _biasGradient, g);
-            var sums = _biasGradient.AsSpan(0, g);
-            sums.Clear();
-            K.SumRows(gradX, rows, sums);
-            K.Add(BiasIH.Gradient, sums, BiasIH.Gradient);
-            K.Add(BiasHH.Gradient, sums, BiasHH.Gradient);
-        }
-        else
-        {
-            K.SumRows(gradX, rows, BiasIH.Gradient);
-            K.SumRows(gradH, rows, BiasHH.Gradient);
-        }
+        // One pass over dZ serves both biases when they share it (summed from zero, so a bias gradient that was
+        // zero gets the plain column sums).
+        Buffers.Grow(ref _gateRow, g);
+        var sums = _gateRow.AsSpan(0, g);
+        sums.Clear();
+        K.SumRows(gradX, rows, sums);
+        K.Add(BiasIH.Gradient, sums, BiasIH.Gradient);
+        if (SharesProjectionGradient) K.Add(BiasHH.Gradient, sums, BiasHH.Gradient);
+        else K.SumRows(gradH, rows, BiasHH.Gradient);
         StepProfile.Stop(StepPhase.WeightGradients, start);
         if (dInput.IsEmpty) return;
         start = StepProfile.Start();
@@ -440,8 +433,8 @@ public abstract class RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee7
     {
         int g = GateWidth;
         long start = StepProfile.Start();
-        Buffers.Grow(ref _biases, g);
-        var biases = _biases.AsSpan(0, g);                                    // [G]
+        Buffers.Grow(ref _gateRow, g);
+        var biases = _gateRow.AsSpan(0, g);                                   // [G]
         if (addRecurrentBias) K.Add(BiasIH.Value, BiasHH.Value, biases);
         else BiasIH.Value.CopyTo(biases);
         for (int r = 0; r < rows; r++) biases.CopyTo(z.Slice(r * g, g));
